@@ -148,8 +148,9 @@ export interface Backend {
 
   // ---- fused optimizer updates (in place on p and state) -------------------------------------
   sgdUpdate(p: Storage, g: Storage, v: Storage, n: number, lr: number, momentum: number, weightDecay: number, nesterov: boolean): void;
-  /** lrT is the bias-corrected step size lr * sqrt(1 - b2^t) / (1 - b1^t); decoupled = AdamW. */
-  adamUpdate(p: Storage, g: Storage, m: Storage, v: Storage, n: number, lrT: number, beta1: number, beta2: number, eps: number, weightDecay: number, decoupledLr: number): void;
+  /** Bias corrections folded in: lrT = lr sqrt(1 - b2^t) / (1 - b1^t), epsT = eps sqrt(1 - b2^t);
+   *  weightDecay is coupled L2, decoupledLr = lr * wd for AdamW (p *= 1 - decoupledLr). */
+  adamUpdate(p: Storage, g: Storage, m: Storage, v: Storage, n: number, lrT: number, beta1: number, beta2: number, epsT: number, weightDecay: number, decoupledLr: number): void;
   adagradUpdate(p: Storage, g: Storage, acc: Storage, n: number, lr: number, eps: number, weightDecay: number): void;
 
   /** Waits until every queued kernel has finished (a no-op on wasm). */
