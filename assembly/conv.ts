@@ -133,32 +133,48 @@ function conv_f4x4(xp: usize, xv: usize, wp: usize, yp: usize, yv: usize, bp: us
   v128.store(yp, a3);
 }
 
+// One output channel (a cout remainder) for 4 voxels: vectorised over the contiguous (kx, ci) run
+// instead, with the 4 strided weights gathered per step, partial sums reduced at the end.
 function conv_f4x1(xp: usize, xv: usize, wp: usize, yp: usize, yv: usize, bp: usize,
   nz: i32, xzs: usize, wzs: usize, ny: i32, xys: usize, wys: usize, len: i32, wjs: usize): void {
-  const b0: f32 = bp != 0 ? load<f32>(bp) : 0;
-  let a0 = b0, a1 = b0, a2 = b0, a3 = b0;
+  let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
+  let t0: f32 = 0, t1: f32 = 0, t2: f32 = 0, t3: f32 = 0;
   const xv2 = xv + xv, xv3 = xv2 + xv;
+  const wj2 = wjs + wjs, wj3 = wj2 + wjs, wj4 = wj2 + wj2;
+  const len4 = len >> 2;
   let xz = xp, wz = wp;
   for (let z = 0; z < nz; z++) {
     let xy = xz, wy = wz;
     for (let q = 0; q < ny; q++) {
       let xq = xy, wq = wy;
-      for (let j = 0; j < len; j++) {
+      for (let j = 0; j < len4; j++) {
+        let w0 = v128.load32_splat(wq);
+        w0 = v128.load32_lane(wq + wjs, w0, 1);
+        w0 = v128.load32_lane(wq + wj2, w0, 2);
+        w0 = v128.load32_lane(wq + wj3, w0, 3);
+        a0 = f32x4.add(a0, f32x4.mul(v128.load(xq), w0));
+        a1 = f32x4.add(a1, f32x4.mul(v128.load(xq + xv), w0));
+        a2 = f32x4.add(a2, f32x4.mul(v128.load(xq + xv2), w0));
+        a3 = f32x4.add(a3, f32x4.mul(v128.load(xq + xv3), w0));
+        xq += 16; wq += wj4;
+      }
+      for (let j = len4 << 2; j < len; j++) {
         const w0 = load<f32>(wq);
-        a0 += load<f32>(xq) * w0;
-        a1 += load<f32>(xq + xv) * w0;
-        a2 += load<f32>(xq + xv2) * w0;
-        a3 += load<f32>(xq + xv3) * w0;
+        t0 += load<f32>(xq) * w0;
+        t1 += load<f32>(xq + xv) * w0;
+        t2 += load<f32>(xq + xv2) * w0;
+        t3 += load<f32>(xq + xv3) * w0;
         xq += 4; wq += wjs;
       }
       xy += xys; wy += wys;
     }
     xz += xzs; wz += wzs;
   }
-  store<f32>(yp, a0); yp += yv;
-  store<f32>(yp, a1); yp += yv;
-  store<f32>(yp, a2); yp += yv;
-  store<f32>(yp, a3);
+  const b0: f32 = bp != 0 ? load<f32>(bp) : 0;
+  store<f32>(yp, b0 + conv_hsum(a0) + t0); yp += yv;
+  store<f32>(yp, b0 + conv_hsum(a1) + t1); yp += yv;
+  store<f32>(yp, b0 + conv_hsum(a2) + t2); yp += yv;
+  store<f32>(yp, b0 + conv_hsum(a3) + t3);
 }
 
 function conv_f1x8(xp: usize, wp: usize, yp: usize, bp: usize,
@@ -205,21 +221,33 @@ function conv_f1x4(xp: usize, wp: usize, yp: usize, bp: usize,
 
 function conv_f1x1(xp: usize, wp: usize, yp: usize, bp: usize,
   nz: i32, xzs: usize, wzs: usize, ny: i32, xys: usize, wys: usize, len: i32, wjs: usize): void {
-  let a0: f32 = bp != 0 ? load<f32>(bp) : 0;
+  let a0 = f32x4.splat(0);
+  let t0: f32 = 0;
+  const wj2 = wjs + wjs, wj3 = wj2 + wjs, wj4 = wj2 + wj2;
+  const len4 = len >> 2;
   let xz = xp, wz = wp;
   for (let z = 0; z < nz; z++) {
     let xy = xz, wy = wz;
     for (let q = 0; q < ny; q++) {
       let xq = xy, wq = wy;
-      for (let j = 0; j < len; j++) {
-        a0 += load<f32>(xq) * load<f32>(wq);
+      for (let j = 0; j < len4; j++) {
+        let w0 = v128.load32_splat(wq);
+        w0 = v128.load32_lane(wq + wjs, w0, 1);
+        w0 = v128.load32_lane(wq + wj2, w0, 2);
+        w0 = v128.load32_lane(wq + wj3, w0, 3);
+        a0 = f32x4.add(a0, f32x4.mul(v128.load(xq), w0));
+        xq += 16; wq += wj4;
+      }
+      for (let j = len4 << 2; j < len; j++) {
+        t0 += load<f32>(xq) * load<f32>(wq);
         xq += 4; wq += wjs;
       }
       xy += xys; wy += wys;
     }
     xz += xzs; wz += wzs;
   }
-  store<f32>(yp, a0);
+  const b0: f32 = bp != 0 ? load<f32>(bp) : 0;
+  store<f32>(yp, b0 + conv_hsum(a0) + t0);
 }
 
 export function conv3d(x: usize, w: usize, bias: usize, y: usize, geom: usize): void {
@@ -430,12 +458,79 @@ function conv_bi1x1(dyp: usize, wp: usize, dxp: usize,
   store<f32>(dxp, load<f32>(dxp) + conv_hsum(a0));
 }
 
-// Scalar remainder over co in [co0, cout) for one voxel, all cin channels (wci = bytes per ci row).
-function conv_biTail(dyp: usize, wp: usize, wci: usize, dxp: usize, cin: i32, co0: i32, cout: i32,
+// The co remainder [co0, co0 + nco) (cout % 4 channels), vectorised over 4 consecutive ci instead:
+// the strided weights w[tap, ci..ci+3, co] are gathered once per step and shared by the 4 voxels.
+// wp = weight of the first tap at (ci, co0); dyp = dy of voxel 0 at co0; dxp = dx of voxel 0 at ci.
+function conv_bit4x4(dyp: usize, dyv: usize, wp: usize, wci: usize, dxp: usize, dxv: usize,
+  nz: i32, dyzs: usize, wzs: usize, ny: i32, dyys: usize, wys: usize, nx: i32, dyxs: usize, wxs: usize, nco: i32): void {
+  let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
+  const dyv2 = dyv + dyv, dyv3 = dyv2 + dyv;
+  const wc2 = wci + wci, wc3 = wc2 + wci;
+  let gz = dyp, wz = wp;
+  for (let z = 0; z < nz; z++) {
+    let gy = gz, wy = wz;
+    for (let q = 0; q < ny; q++) {
+      let gx = gy, wx = wy;
+      for (let r = 0; r < nx; r++) {
+        let g = gx, ww = wx;
+        for (let c = 0; c < nco; c++) {
+          let w0 = v128.load32_splat(ww);
+          w0 = v128.load32_lane(ww + wci, w0, 1);
+          w0 = v128.load32_lane(ww + wc2, w0, 2);
+          w0 = v128.load32_lane(ww + wc3, w0, 3);
+          a0 = f32x4.add(a0, f32x4.mul(v128.load32_splat(g), w0));
+          a1 = f32x4.add(a1, f32x4.mul(v128.load32_splat(g + dyv), w0));
+          a2 = f32x4.add(a2, f32x4.mul(v128.load32_splat(g + dyv2), w0));
+          a3 = f32x4.add(a3, f32x4.mul(v128.load32_splat(g + dyv3), w0));
+          g += 4; ww += 4;
+        }
+        gx += dyxs; wx += wxs;
+      }
+      gy += dyys; wy += wys;
+    }
+    gz += dyzs; wz += wzs;
+  }
+  let p = dxp;
+  v128.store(p, f32x4.add(v128.load(p), a0)); p += dxv;
+  v128.store(p, f32x4.add(v128.load(p), a1)); p += dxv;
+  v128.store(p, f32x4.add(v128.load(p), a2)); p += dxv;
+  v128.store(p, f32x4.add(v128.load(p), a3));
+}
+
+function conv_bit1x4(dyp: usize, wp: usize, wci: usize, dxp: usize,
+  nz: i32, dyzs: usize, wzs: usize, ny: i32, dyys: usize, wys: usize, nx: i32, dyxs: usize, wxs: usize, nco: i32): void {
+  let a0 = f32x4.splat(0);
+  const wc2 = wci + wci, wc3 = wc2 + wci;
+  let gz = dyp, wz = wp;
+  for (let z = 0; z < nz; z++) {
+    let gy = gz, wy = wz;
+    for (let q = 0; q < ny; q++) {
+      let gx = gy, wx = wy;
+      for (let r = 0; r < nx; r++) {
+        let g = gx, ww = wx;
+        for (let c = 0; c < nco; c++) {
+          let w0 = v128.load32_splat(ww);
+          w0 = v128.load32_lane(ww + wci, w0, 1);
+          w0 = v128.load32_lane(ww + wc2, w0, 2);
+          w0 = v128.load32_lane(ww + wc3, w0, 3);
+          a0 = f32x4.add(a0, f32x4.mul(v128.load32_splat(g), w0));
+          g += 4; ww += 4;
+        }
+        gx += dyxs; wx += wxs;
+      }
+      gy += dyys; wy += wys;
+    }
+    gz += dyzs; wz += wzs;
+  }
+  v128.store(dxp, f32x4.add(v128.load(dxp), a0));
+}
+
+// Scalar remainder: co in [co0, cout) for one voxel, ci in [ci0, cin) (wci = bytes per ci row).
+function conv_biTail(dyp: usize, wp: usize, wci: usize, dxp: usize, ci0: i32, cin: i32, co0: i32, cout: i32,
   nz: i32, dyzs: usize, wzs: usize, ny: i32, dyys: usize, wys: usize, nx: i32, dyxs: usize, wxs: usize): void {
   const off = <usize>co0 << 2;
   const nco = cout - co0;
-  for (let ci = 0; ci < cin; ci++) {
+  for (let ci = ci0; ci < cin; ci++) {
     let a: f32 = 0;
     let gz = dyp + off, wz = wp + <usize>ci * wci + off;
     for (let z = 0; z < nz; z++) {
@@ -480,7 +575,7 @@ export function conv3dBackwardInput(dy: usize, w: usize, dx: usize, geom: usize)
   const dxv1 = <usize>cin * 4;                     // dx bytes per input voxel
   const dxv = dxv1 * <usize>sw;                    // dx bytes between grouped voxels (same phase)
   const nco4 = cout >> 2, co4 = cout & ~3;
-  const ci2 = cin & ~1;
+  const ci2 = cin & ~1, ci4 = cin & ~3;
 
   for (let b = 0; b < n; b++) {
     for (let iz = 0; iz < d; iz++) {
@@ -535,9 +630,22 @@ export function conv3dBackwardInput(dy: usize, w: usize, dx: usize, geom: usize)
                 }
               }
               if (co4 < cout) {
-                for (let t = 0; t < g; t++) {
-                  conv_biTail(dyp + <usize>t * gv, wp, wci, dxp + <usize>t * dxv, cin, co4, cout,
-                    nz, dyzs, wzs, ny, dyys, wys, nx, dyxs, wxs);
+                const coff = <usize>co4 << 2, nco = cout - co4;
+                let ci = 0;
+                for (; ci < ci4; ci += 4) {
+                  if (g == 4) {
+                    conv_bit4x4(dyp + coff, gv, wp + <usize>ci * wci + coff, wci, dxp + (<usize>ci << 2), dxv,
+                      nz, dyzs, wzs, ny, dyys, wys, nx, dyxs, wxs, nco);
+                  } else {
+                    conv_bit1x4(dyp + coff, wp + <usize>ci * wci + coff, wci, dxp + (<usize>ci << 2),
+                      nz, dyzs, wzs, ny, dyys, wys, nx, dyxs, wxs, nco);
+                  }
+                }
+                if (ci < cin) {
+                  for (let t = 0; t < g; t++) {
+                    conv_biTail(dyp + <usize>t * gv, wp, wci, dxp + <usize>t * dxv, ci, cin, co4, cout,
+                      nz, dyzs, wzs, ny, dyys, wys, nx, dyxs, wxs);
+                  }
                 }
               }
             }
