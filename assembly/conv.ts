@@ -715,27 +715,24 @@ function conv_bw4x4(xp: usize, dyp: usize, dwp: usize, wci: usize,
   v128.store(p, f32x4.add(v128.load(p), a3));
 }
 
+// One output channel (a cout remainder) for 4 input channels: vectorised over the 4 contiguous ci.
 function conv_bw4x1(xp: usize, dyp: usize, dwp: usize, wci: usize,
   ny: i32, xys: usize, gys: usize, nx: i32, xxs: usize, gxs: usize): void {
-  let a0: f32 = 0, a1: f32 = 0, a2: f32 = 0, a3: f32 = 0;
+  let a0 = f32x4.splat(0);
   let xy = xp, gy = dyp;
   for (let q = 0; q < ny; q++) {
     let xq = xy, g = gy;
     for (let r = 0; r < nx; r++) {
-      const g0 = load<f32>(g);
-      a0 += load<f32>(xq) * g0;
-      a1 += load<f32>(xq, 4) * g0;
-      a2 += load<f32>(xq, 8) * g0;
-      a3 += load<f32>(xq, 12) * g0;
+      a0 = f32x4.add(a0, f32x4.mul(v128.load(xq), v128.load32_splat(g)));
       xq += xxs; g += gxs;
     }
     xy += xys; gy += gys;
   }
   let p = dwp;
-  store<f32>(p, load<f32>(p) + a0); p += wci;
-  store<f32>(p, load<f32>(p) + a1); p += wci;
-  store<f32>(p, load<f32>(p) + a2); p += wci;
-  store<f32>(p, load<f32>(p) + a3);
+  store<f32>(p, load<f32>(p) + f32x4.extract_lane(a0, 0)); p += wci;
+  store<f32>(p, load<f32>(p) + f32x4.extract_lane(a0, 1)); p += wci;
+  store<f32>(p, load<f32>(p) + f32x4.extract_lane(a0, 2)); p += wci;
+  store<f32>(p, load<f32>(p) + f32x4.extract_lane(a0, 3));
 }
 
 function conv_bw1x8(xp: usize, dyp: usize, dwp: usize,
