@@ -10,14 +10,17 @@
 // each of the 8 corners outside the volume contributes 0. Branch-free: every axis coordinate is
 // first clamped to [-2, size + 1] (which changes neither the value nor the derivative: beyond that
 // both are 0), then the two corner indices are clamped into the volume for the loads and their
-// weights are multiplied by an in-volume mask. Consequence: a non-finite x value at the border can
-// leak NaN (0 * inf) into samples that only touch it with weight 0, and a non-finite flow gives NaN.
+// weights are zeroed by an in-volume mask (a select, so exactly 0). A non-finite flow component
+// (NaN, +-inf) makes the sample fully outside: value 0, dflow 0 (PyTorch also maps NaN grid
+// coordinates out of bounds). Caveat of the branch-free loads: a non-finite x value on the border
+// can leak NaN (0 * inf) into samples that touch it with weight 0.
 //
 // Derivative w.r.t. the sample location: one-sided, consistent with floor(): at an exact integer
 // coordinate i the cell [i, i + 1] is used (so on a 2-D volume, d = 1, with flow_z = 0 the z
 // component of dflow is -sum(dy * x): the slope towards the zero padding above).
 //
-// Nothing here allocates; the only scratch space is the `scratch` argument of boxSum.
+// Nothing here allocates; the only scratch space is the `scratch` argument of boxSum. Outputs must
+// not alias inputs (y, dx, dflow, scratch are distinct from x, flow, dy).
 
 // ---------------------------------------------------------------------------------------------
 // Per-axis helpers (all inlined).
@@ -25,8 +28,8 @@
 /** Sample coordinate clamped to [-2, size + 1]: outside that range value and slope are both 0. */
 // @ts-ignore: decorator
 @inline function clampCoord(p: f32, hi: f32): f32 {
-  // selects, not f32.min/max (whose NaN and -0 rules cost a long sequence); NaN passes through
-  p = select<f32>(-2.0, p, p < -2.0);
+  // selects, not f32.min/max (whose NaN and -0 rules cost a long sequence); NaN goes to -2 (outside)
+  p = select<f32>(p, -2.0, p >= -2.0);
   return select<f32>(hi, p, p > hi);
 }
 
@@ -40,6 +43,12 @@
 // @ts-ignore: decorator
 @inline function inside(i: i32, size: i32): f32 {
   return select<f32>(1.0, 0.0, <u32>i < <u32>size);
+}
+
+/** v when 0 <= i < size, else exactly 0 (also when v is not finite). */
+// @ts-ignore: decorator
+@inline function maskIn(v: f32, i: i32, size: i32): f32 {
+  return select<f32>(v, 0.0, <u32>i < <u32>size);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -62,9 +71,10 @@
 /** floor of the sample coordinate (pos + u) clamped to [-2, hi], as i32 lanes. */
 // @ts-ignore: decorator
 @inline function floorCoord4(posF: v128, u: v128, hi: v128): v128 {
-  const p = f32x4.pmin(f32x4.pmax(f32x4.add(posF, u), f32x4.splat(-2.0)), hi);
+  // pmax(a, b) = a < b ? b : a, so a NaN coordinate becomes -2 (outside), like the scalar path
+  const p = f32x4.pmin(hi, f32x4.pmax(f32x4.splat(-2.0), f32x4.add(posF, u)));
   // floor(p) is an integer of magnitude < 2^22: adding 1.5 * 2^23 puts it in the low mantissa bits
-  // (exact), cheaper than trunc_sat. A NaN gives some integer; indices are clamped afterwards anyway.
+  // (exact), cheaper than trunc_sat.
   return i32x4.sub(f32x4.add(f32x4.floor(p), f32x4.splat(12582912.0)), i32x4.splat(0x4B400000));
 }
 
@@ -180,16 +190,18 @@ function warpBackwardRowC1(xb: usize, dxb: usize, fp: usize, dyp: usize, gp: usi
     const iz = floorCoord4(zF, uz, dHi);
     const tz = f32x4.sub(uz, f32x4.convert_i32x4_s(i32x4.sub(iz, zI)));
     const iz1 = i32x4.add(iz, plus1);
-    const mz0 = v128.and(one, i32x4.lt_u(iz, dV)), mz1 = v128.and(one, i32x4.lt_u(iz1, dV));
-    const wz0 = f32x4.mul(f32x4.sub(one, tz), mz0), wz1 = f32x4.mul(tz, mz1);
+    const kz0 = i32x4.lt_u(iz, dV), kz1 = i32x4.lt_u(iz1, dV);
+    const mz0 = v128.and(one, kz0), mz1 = v128.and(one, kz1);
+    const wz0 = v128.and(f32x4.sub(one, tz), kz0), wz1 = v128.and(tz, kz1);
     const oz0 = i32x4.mul(i32x4.min_s(i32x4.max_s(iz, zero), dLast), hwV);
     const oz1 = i32x4.mul(i32x4.min_s(i32x4.max_s(iz1, zero), dLast), hwV);
     // H
     const iy = floorCoord4(yF, uy, hHi);
     const ty = f32x4.sub(uy, f32x4.convert_i32x4_s(i32x4.sub(iy, yI)));
     const iy1 = i32x4.add(iy, plus1);
-    const my0 = v128.and(one, i32x4.lt_u(iy, hV)), my1 = v128.and(one, i32x4.lt_u(iy1, hV));
-    const wy0 = f32x4.mul(f32x4.sub(one, ty), my0), wy1 = f32x4.mul(ty, my1);
+    const ky0 = i32x4.lt_u(iy, hV), ky1 = i32x4.lt_u(iy1, hV);
+    const my0 = v128.and(one, ky0), my1 = v128.and(one, ky1);
+    const wy0 = v128.and(f32x4.sub(one, ty), ky0), wy1 = v128.and(ty, ky1);
     const oy0 = i32x4.mul(i32x4.min_s(i32x4.max_s(iy, zero), hLast), wV);
     const oy1 = i32x4.mul(i32x4.min_s(i32x4.max_s(iy1, zero), hLast), wV);
     // W: pair (cx, cx + 1), weights wA/wB and their slopes sA/sB w.r.t. the x coordinate
@@ -197,12 +209,11 @@ function warpBackwardRowC1(xb: usize, dxb: usize, fp: usize, dyp: usize, gp: usi
     const tx = f32x4.sub(ux, f32x4.convert_i32x4_s(i32x4.sub(ix, xI)));
     const cx = i32x4.min_s(i32x4.max_s(ix, zero), wLast2);
     const delta = i32x4.sub(cx, ix);
-    const m0 = v128.and(one, i32x4.eq(delta, zero));
-    const m1 = v128.and(one, i32x4.eq(delta, plus1));
-    const mm1 = v128.and(one, i32x4.eq(delta, minus1));
+    const k0 = i32x4.eq(delta, zero), k1 = i32x4.eq(delta, plus1), km1 = i32x4.eq(delta, minus1);
     const omtx = f32x4.sub(one, tx);
-    const wA = f32x4.add(f32x4.mul(omtx, m0), f32x4.mul(tx, m1));
-    const wB = f32x4.add(f32x4.mul(omtx, mm1), f32x4.mul(tx, m0));
+    const wA = v128.or(v128.and(omtx, k0), v128.and(tx, k1));
+    const wB = v128.or(v128.and(omtx, km1), v128.and(tx, k0));
+    const m0 = v128.and(one, k0), m1 = v128.and(one, k1), mm1 = v128.and(one, km1);
     const sA = f32x4.sub(m1, m0), sB = f32x4.sub(m0, mm1);
     const r00 = i32x4.shl(i32x4.add(i32x4.add(oz0, oy0), cx), 2);
     const r01 = i32x4.shl(i32x4.add(i32x4.add(oz0, oy1), cx), 2);
@@ -278,17 +289,17 @@ export function warp(x: usize, flow: usize, y: usize, n: i32, d: i32, h: i32, w:
           // axis D
           const iz = <i32>Mathf.floor(clampCoord(<f32>z + uz, dHi));
           const tz = uz - <f32>(iz - z);
-          const wz0 = (<f32>1 - tz) * inside(iz, d), wz1 = tz * inside(iz + 1, d);
+          const wz0 = maskIn(<f32>1 - tz, iz, d), wz1 = maskIn(tz, iz + 1, d);
           const oz0 = clampIndex(iz, d - 1) * hw, oz1 = clampIndex(iz + 1, d - 1) * hw;
           // axis H
           const iy = <i32>Mathf.floor(clampCoord(<f32>yy + uy, hHi));
           const ty = uy - <f32>(iy - yy);
-          const wy0 = (<f32>1 - ty) * inside(iy, h), wy1 = ty * inside(iy + 1, h);
+          const wy0 = maskIn(<f32>1 - ty, iy, h), wy1 = maskIn(ty, iy + 1, h);
           const oy0 = clampIndex(iy, h - 1) * w, oy1 = clampIndex(iy + 1, h - 1) * w;
           // axis W
           const ix = <i32>Mathf.floor(clampCoord(<f32>xx + ux, wHi));
           const tx = ux - <f32>(ix - xx);
-          const wx0 = (<f32>1 - tx) * inside(ix, w), wx1 = tx * inside(ix + 1, w);
+          const wx0 = maskIn(<f32>1 - tx, ix, w), wx1 = maskIn(tx, ix + 1, w);
           const ox0 = clampIndex(ix, w - 1), ox1 = clampIndex(ix + 1, w - 1);
 
           if (c == 1) {
@@ -377,17 +388,17 @@ export function warpBackward(x: usize, flow: usize, dy: usize, dx: usize, dflow:
           const iz = <i32>Mathf.floor(clampCoord(<f32>z + uz, dHi));
           const tz = uz - <f32>(iz - z);
           const mz0 = inside(iz, d), mz1 = inside(iz + 1, d);
-          const wz0 = (<f32>1 - tz) * mz0, wz1 = tz * mz1;
+          const wz0 = maskIn(<f32>1 - tz, iz, d), wz1 = maskIn(tz, iz + 1, d);
           const oz0 = clampIndex(iz, d - 1) * hw, oz1 = clampIndex(iz + 1, d - 1) * hw;
           const iy = <i32>Mathf.floor(clampCoord(<f32>yy + uy, hHi));
           const ty = uy - <f32>(iy - yy);
           const my0 = inside(iy, h), my1 = inside(iy + 1, h);
-          const wy0 = (<f32>1 - ty) * my0, wy1 = ty * my1;
+          const wy0 = maskIn(<f32>1 - ty, iy, h), wy1 = maskIn(ty, iy + 1, h);
           const oy0 = clampIndex(iy, h - 1) * w, oy1 = clampIndex(iy + 1, h - 1) * w;
           const ix = <i32>Mathf.floor(clampCoord(<f32>xx + ux, wHi));
           const tx = ux - <f32>(ix - xx);
           const mx0 = inside(ix, w), mx1 = inside(ix + 1, w);
-          const wx0 = (<f32>1 - tx) * mx0, wx1 = tx * mx1;
+          const wx0 = maskIn(<f32>1 - tx, ix, w), wx1 = maskIn(tx, ix + 1, w);
           const ox0 = clampIndex(ix, w - 1), ox1 = clampIndex(ix + 1, w - 1);
 
           const w000 = wz0 * wy0 * wx0, w001 = wz0 * wy0 * wx1, w010 = wz0 * wy1 * wx0, w011 = wz0 * wy1 * wx1;

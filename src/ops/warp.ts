@@ -5,10 +5,13 @@
 // in voxels; output voxel p samples the input at p + u(p). Out-of-volume samples are ZERO, per
 // trilinear corner (PyTorch voxelmorph / grid_sample padding 'zeros'): a sample half a voxel past
 // the border gets half the border value. Nearest-neighbour rounds p + u(p) half up per axis.
-import { getBackend, needsGrad, record } from '../tensor/engine.js';
+// The component along an axis of size 1 (D of 2D data) is ignored: it gets neither a value nor a
+// gradient, so 2D networks cannot dim the image by pushing samples off the single slice.
+import { getBackend, isRecording, needsGrad, record } from '../tensor/engine.js';
 import { emptyTensor, Tensor } from '../tensor/tensor.js';
 import { expectF32, fmt, live, ShapeError } from './checks.js';
-import { add, mulScalar } from './elementwise.js';
+import { add, mul, mulScalar } from './elementwise.js';
+import { tensor } from './create.js';
 import { upsample } from './conv.js';
 
 function checkPair(op: string, x: Tensor, flow: Tensor): [number, number, number, number, number] {
@@ -22,12 +25,24 @@ function checkPair(op: string, x: Tensor, flow: Tensor): [number, number, number
   return [n, d, h, w, c];
 }
 
+/** Zeroes the flow components along axes of size 1 (see the conventions above). */
+function dropUnitAxes(flow: Tensor, d: number, h: number, w: number): Tensor {
+  if (d > 1 && h > 1 && w > 1) return flow;
+  const keep = tensor([d > 1 ? 1 : 0, h > 1 ? 1 : 0, w > 1 ? 1 : 0], [3]);
+  const out = mul(flow, keep);
+  // Under a tape the backward pass still needs `keep`; the gradient scope frees it then.
+  if (!isRecording()) keep.dispose();
+  return out;
+}
+
 /** Trilinear warp of x [N, D, H, W, C] by the displacement field flow [N, D, H, W, 3]. */
-export function warp(x: Tensor, flow: Tensor): Tensor {
+export function warp(x: Tensor, field: Tensor): Tensor {
   expectF32('warp', 'image', x);
-  const [n, d, h, w, c] = checkPair('warp', x, flow);
+  const [n, d, h, w, c] = checkPair('warp', x, field);
+  const flow = dropUnitAxes(field, d, h, w);
   const y = emptyTensor(x.shape);
   getBackend().warp(x.storage, flow.storage, y.storage, n, d, h, w, c);
+  if (flow !== field && !isRecording()) flow.dispose();
   record(y, [x, flow], (dy) => {
     const dx = emptyTensor(x.shape), dflow = emptyTensor(flow.shape);
     getBackend().warpBackward(x.storage, flow.storage, dy.storage, dx.storage, dflow.storage, n, d, h, w, c);
@@ -37,10 +52,12 @@ export function warp(x: Tensor, flow: Tensor): Tensor {
 }
 
 /** Nearest-neighbour warp for label maps (i32 or f32); out-of-volume samples get `outside` (default 0). */
-export function warpNearest(labels: Tensor, flow: Tensor, outside = 0): Tensor {
-  const [n, d, h, w, c] = checkPair('warpNearest', labels, flow);
+export function warpNearest(labels: Tensor, field: Tensor, outside = 0): Tensor {
+  const [n, d, h, w, c] = checkPair('warpNearest', labels, field);
+  const flow = dropUnitAxes(field, d, h, w);
   const y = emptyTensor(labels.shape, labels.dtype);
   getBackend().warpNearest(labels.storage, flow.storage, y.storage, n, d, h, w, c, labels.dtype, outside);
+  if (flow !== field) flow.dispose();
   return y;
 }
 

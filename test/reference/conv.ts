@@ -11,6 +11,12 @@ export function convPadding(inSize: number, k: number, stride: number, padding: 
   return { out, before: Math.floor(total / 2) };
 }
 
+/** A shape of exactly five dimensions, as a tuple (also checks the rank). */
+function dims5(shape: number[], what: string): [number, number, number, number, number] {
+  if (shape.length !== 5) throw new Error(`conv3dRef: ${what} must have rank 5, got [${shape.join(', ')}]`);
+  return [shape[0]!, shape[1]!, shape[2]!, shape[3]!, shape[4]!];
+}
+
 export function conv3dRef(
   x: Float64Array,
   xShape: number[],
@@ -20,8 +26,8 @@ export function conv3dRef(
   stride: [number, number, number],
   padding: 'same' | 'valid',
 ): { y: Float64Array; shape: number[] } {
-  const [n, d, h, wd, cin] = xShape;
-  const [kd, kh, kw, wcin, cout] = wShape;
+  const [n, d, h, wd, cin] = dims5(xShape, 'x');
+  const [kd, kh, kw, wcin, cout] = dims5(wShape, 'w');
   if (wcin !== cin) throw new Error(`conv3dRef: weight cin ${wcin} != input cin ${cin}`);
   const [sd, sh, sw] = stride;
   const pz = convPadding(d, kd, sd, padding);
@@ -34,7 +40,7 @@ export function conv3dRef(
       for (let oy = 0; oy < oh; oy++) {
         for (let ox = 0; ox < ow; ox++) {
           for (let co = 0; co < cout; co++) {
-            let sum = bias ? bias[co] : 0;
+            let sum = bias ? bias[co]! : 0;
             for (let kz = 0; kz < kd; kz++) {
               const iz = oz * sd - pz.before + kz;
               if (iz < 0 || iz >= d) continue;
@@ -45,8 +51,8 @@ export function conv3dRef(
                   const ix = ox * sw - px.before + kx;
                   if (ix < 0 || ix >= wd) continue;
                   for (let ci = 0; ci < cin; ci++) {
-                    const xv = x[(((b * d + iz) * h + iy) * wd + ix) * cin + ci];
-                    const wv = w[(((kz * kh + ky) * kw + kx) * cin + ci) * cout + co];
+                    const xv = x[(((b * d + iz) * h + iy) * wd + ix) * cin + ci]!;
+                    const wv = w[(((kz * kh + ky) * kw + kx) * cin + ci) * cout + co]!;
                     sum += xv * wv;
                   }
                 }

@@ -1,6 +1,12 @@
 // Reference pooling and upsampling in float64: obvious nested loops, independent of src/.
 // Layout: x [n, d, h, w, c] channels-last; per spatial axis a factor of 1 or 2.
 
+/** A shape of exactly five dimensions, as a tuple (also checks the rank). */
+function dims5(shape: number[]): [number, number, number, number, number] {
+  if (shape.length !== 5) throw new Error(`expected a rank-5 shape [n, d, h, w, c], got [${shape.join(', ')}]`);
+  return [shape[0]!, shape[1]!, shape[2]!, shape[3]!, shape[4]!];
+}
+
 /** Max or average pooling with window = stride = factor per axis; output size floor(in / factor). */
 export function poolRef(
   op: 'max' | 'avg',
@@ -8,7 +14,7 @@ export function poolRef(
   xShape: number[],
   factors: [number, number, number],
 ): { y: Float64Array; shape: number[] } {
-  const [n, d, h, w, c] = xShape;
+  const [n, d, h, w, c] = dims5(xShape);
   const [fd, fh, fw] = factors;
   const od = Math.floor(d / fd), oh = Math.floor(h / fh), ow = Math.floor(w / fw);
   const y = new Float64Array(n * od * oh * ow * c);
@@ -23,7 +29,7 @@ export function poolRef(
               for (let dy = 0; dy < fh; dy++) {
                 for (let dx = 0; dx < fw; dx++) {
                   const iz = oz * fd + dz, iy = oy * fh + dy, ix = ox * fw + dx;
-                  const v = x[(((b * d + iz) * h + iy) * w + ix) * c + ch];
+                  const v = x[(((b * d + iz) * h + iy) * w + ix) * c + ch]!;
                   if (op === 'max') acc = Math.max(acc, v);
                   else acc += v;
                 }
@@ -57,7 +63,7 @@ export function upsampleRef(
   xShape: number[],
   factors: [number, number, number],
 ): { y: Float64Array; shape: number[] } {
-  const [n, d, h, w, c] = xShape;
+  const [n, d, h, w, c] = dims5(xShape);
   const [fd, fh, fw] = factors;
   const od = d * fd, oh = h * fh, ow = w * fw;
   const y = new Float64Array(n * od * oh * ow * c);
@@ -73,7 +79,7 @@ export function upsampleRef(
             for (const [iz, wz] of tz) {
               for (const [iy, wy] of ty) {
                 for (const [ix, wx] of tx) {
-                  acc += wz * wy * wx * x[(((b * d + iz) * h + iy) * w + ix) * c + ch];
+                  acc += wz * wy * wx * x[(((b * d + iz) * h + iy) * w + ix) * c + ch]!;
                 }
               }
             }

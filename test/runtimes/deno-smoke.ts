@@ -1,0 +1,18 @@
+// Run by test/runtimes.test.ts under Deno: imports the built package and prints a few results.
+import * as bw from '../../dist/src/index.js';
+
+await bw.init('wasm');
+const x = bw.tensor(Float32Array.from({ length: 2 * 6 * 5 * 3 }, (_, i) => Math.sin(i)), [1, 2, 6, 5, 3]);
+const w = bw.tensor(Float32Array.from({ length: 27 * 3 * 4 }, (_, i) => Math.cos(i) * 0.1), [3, 3, 3, 3, 4]);
+const y = bw.conv3d(x, w);
+const flow = bw.full([1, 2, 6, 5, 3], 0.3);
+const warped = bw.warp(x, flow);
+const { value, grads } = bw.valueAndGrads(() => bw.sum(bw.square(bw.conv3d(x, w))), [w]);
+const out = {
+  runtime: 'deno',
+  conv: Array.from(y.dataSync().slice(0, 8)),
+  warp: Array.from(warped.dataSync().slice(0, 8)),
+  loss: (await value.data())[0],
+  grad: Array.from((await grads[0]!.data()).slice(0, 8)),
+};
+console.log(JSON.stringify(out));
