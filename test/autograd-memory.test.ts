@@ -87,3 +87,34 @@ describe.each(backendsUnderTest())('autograd, scopes and memory on %s', (backend
     })();
   });
 });
+
+describe.each(backendsUnderTest())('composite ops outside any scope on %s', (backend) => {
+  beforeAll(() => useBackend(backend));
+
+  it('free their intermediates: only the result stays allocated', () => {
+    const a = t(randData([1, 3, 6, 5, 3], 1), [1, 3, 6, 5, 3]);
+    const b = t(randData([1, 3, 6, 5, 3], 2), [1, 3, 6, 5, 3]);
+    const flat = t(randData([1, 1, 6, 5, 3], 3), [1, 1, 6, 5, 3]);
+    const m = t(randData([4, 5], 4), [4, 5]);
+    const labels = bw.tensor(new Int32Array([0, 1, 4, 2]), [4]);
+    const weight = bw.ones([1, 3, 6, 5, 1]), w52 = bw.ones([5, 2]), b2 = bw.ones([2]), k2d = bw.ones([3, 3, 3, 2]);
+    const a4 = bw.reshape(a, [3, 6, 5, 3]);
+    const calls: [string, () => bw.Tensor][] = [
+      ['add scalar', () => bw.add(a, 1)], ['mul scalar', () => bw.mul(2, a)], ['maximum', () => bw.maximum(a, 0)],
+      ['mean', () => bw.mean(a)], ['max', () => bw.max(a, [1, 2])], ['mse', () => bw.mse(a, b)],
+      ['bceWithLogits', () => bw.bceWithLogits(a, b)], ['nccLoss', () => bw.nccLoss(a, b, 3)],
+      ['smoothness', () => bw.smoothness(a, { weight })], ['softDiceLoss', () => bw.softDiceLoss(a, b)],
+      ['softmaxCrossEntropy', () => bw.softmaxCrossEntropy(m, labels)], ['linear', () => bw.linear(m, w52, b2)],
+      ['warp 3D', () => bw.warp(a, b)], ['warp 2D', () => bw.warp(flat, flat)], ['warpNearest 2D', () => bw.warpNearest(flat, flat)],
+      ['integrateVelocity', () => bw.integrateVelocity(b)], ['resizeField2x', () => bw.resizeField2x(b)],
+      ['dropout', () => bw.dropout(a, 0.5, new bw.Rng(1))], ['globalNorm', () => bw.globalNorm([a, b])],
+      ['conv2d', () => bw.conv2d(a4, k2d)],
+    ];
+    for (const [name, call] of calls) {
+      const before = bw.memory().liveBuffers;
+      const y = call();
+      expect(bw.memory().liveBuffers - before, name).toBe(1);
+      y.dispose();
+    }
+  });
+});

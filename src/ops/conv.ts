@@ -1,7 +1,7 @@
 // Convolution 1D/2D/3D (as 3D with unit axes), channels-last, with dedicated kernels for the
 // input and weight gradients; pooling and upsampling by per-axis factors of 1 or 2.
 import type { ConvGeometry, ResampleGeometry } from '../backend/backend.js';
-import { getBackend, needsGrad, record } from '../tensor/engine.js';
+import { composite, getBackend, needsGrad, record } from '../tensor/engine.js';
 import { emptyTensor, Tensor } from '../tensor/tensor.js';
 import { expectF32, fmt, ShapeError } from './checks.js';
 import { reshape } from './shape.js';
@@ -72,8 +72,10 @@ export function conv3d(x: Tensor, w: Tensor, bias?: Tensor | null, opts: ConvOpt
 export function conv2d(x: Tensor, w: Tensor, bias?: Tensor | null, opts: { stride?: number; padding?: Padding } = {}): Tensor {
   if (x.rank !== 4 || w.rank !== 4) throw new ShapeError('conv2d', `expected x [N, H, W, C] and w [kH, kW, Cin, Cout], got ${fmt(x.shape)} and ${fmt(w.shape)}`);
   const s = opts.stride ?? 1;
-  const y = conv3d(reshape(x, [x.shape[0]!, 1, ...x.shape.slice(1)]), reshape(w, [1, ...w.shape]), bias, { stride: [1, s, s], padding: opts.padding });
-  return reshape(y, [y.shape[0]!, ...y.shape.slice(2)]);
+  return composite(() => {
+    const y = conv3d(reshape(x, [x.shape[0]!, 1, ...x.shape.slice(1)]), reshape(w, [1, ...w.shape]), bias, { stride: [1, s, s], padding: opts.padding });
+    return reshape(y, [y.shape[0]!, ...y.shape.slice(2)]);
+  });
 }
 
 /** Factor 2 on every spatial axis longer than 1 (so 2D data, D = 1, is not pooled in depth). */

@@ -1,6 +1,6 @@
 // Elementwise ops with NumPy broadcasting, and their gradients.
 import type { BinaryOp, UnaryGradOp, UnaryOp } from '../backend/backend.js';
-import { getBackend, needsGrad, record } from '../tensor/engine.js';
+import { composite, getBackend, needsGrad, record } from '../tensor/engine.js';
 import { emptyTensor, Tensor } from '../tensor/tensor.js';
 import { expectF32, fmt, ShapeError, stridesOf } from './checks.js';
 import { full } from './create.js';
@@ -41,47 +41,55 @@ function toTensor(x: Tensor | number): Tensor {
 }
 
 export function add(a: Tensor | number, b: Tensor | number): Tensor {
-  const A = toTensor(a), B = toTensor(b);
-  const out = rawBinary('add', A, B, 'add');
-  record(out, [A, B], (dy) => [sumTo(dy, A.shape), sumTo(dy, B.shape)]);
-  return out;
+  return composite(() => {
+    const A = toTensor(a), B = toTensor(b);
+    const out = rawBinary('add', A, B, 'add');
+    record(out, [A, B], (dy) => [sumTo(dy, A.shape), sumTo(dy, B.shape)]);
+    return out;
+  });
 }
 
 export function sub(a: Tensor | number, b: Tensor | number): Tensor {
-  const A = toTensor(a), B = toTensor(b);
-  const out = rawBinary('sub', A, B, 'sub');
-  record(out, [A, B], (dy) => [sumTo(dy, A.shape), needsGrad(B) ? sumTo(neg(dy), B.shape) : null]);
-  return out;
+  return composite(() => {
+    const A = toTensor(a), B = toTensor(b);
+    const out = rawBinary('sub', A, B, 'sub');
+    record(out, [A, B], (dy) => [sumTo(dy, A.shape), needsGrad(B) ? sumTo(neg(dy), B.shape) : null]);
+    return out;
+  });
 }
 
 export function mul(a: Tensor | number, b: Tensor | number): Tensor {
-  const A = toTensor(a), B = toTensor(b);
-  const out = rawBinary('mul', A, B, 'mul');
-  record(out, [A, B], (dy) => [
-    needsGrad(A) ? sumTo(mul(dy, B), A.shape) : null,
-    needsGrad(B) ? sumTo(mul(dy, A), B.shape) : null,
-  ]);
-  return out;
+  return composite(() => {
+    const A = toTensor(a), B = toTensor(b);
+    const out = rawBinary('mul', A, B, 'mul');
+    record(out, [A, B], (dy) => [
+      needsGrad(A) ? sumTo(mul(dy, B), A.shape) : null,
+      needsGrad(B) ? sumTo(mul(dy, A), B.shape) : null,
+    ]);
+    return out;
+  });
 }
 
 export function div(a: Tensor | number, b: Tensor | number): Tensor {
-  const A = toTensor(a), B = toTensor(b);
-  const out = rawBinary('div', A, B, 'div');
-  record(out, [A, B], (dy) => [
-    needsGrad(A) ? sumTo(div(dy, B), A.shape) : null,
-    // d(a/b)/db = -a / b^2 = -out / b
-    needsGrad(B) ? sumTo(neg(div(mul(dy, out), B)), B.shape) : null,
-  ]);
-  return out;
+  return composite(() => {
+    const A = toTensor(a), B = toTensor(b);
+    const out = rawBinary('div', A, B, 'div');
+    record(out, [A, B], (dy) => [
+      needsGrad(A) ? sumTo(div(dy, B), A.shape) : null,
+      // d(a/b)/db = -a / b^2 = -out / b
+      needsGrad(B) ? sumTo(neg(div(mul(dy, out), B)), B.shape) : null,
+    ]);
+    return out;
+  });
 }
 
 /** Elementwise maximum; where a == b the gradient goes to a. */
 export function maximum(a: Tensor | number, b: Tensor | number): Tensor {
-  return minmax('max', toTensor(a), toTensor(b));
+  return composite(() => minmax('max', toTensor(a), toTensor(b)));
 }
 /** Elementwise minimum; where a == b the gradient goes to a. */
 export function minimum(a: Tensor | number, b: Tensor | number): Tensor {
-  return minmax('min', toTensor(a), toTensor(b));
+  return composite(() => minmax('min', toTensor(a), toTensor(b)));
 }
 
 function minmax(op: 'max' | 'min', A: Tensor, B: Tensor): Tensor {
@@ -100,11 +108,11 @@ function minmax(op: 'max' | 'min', A: Tensor, B: Tensor): Tensor {
 
 /** a > b as 1/0 (no gradient). */
 export function greater(a: Tensor | number, b: Tensor | number): Tensor {
-  return rawBinary('greater', toTensor(a), toTensor(b), 'greater');
+  return composite(() => rawBinary('greater', toTensor(a), toTensor(b), 'greater'));
 }
 /** a == b as 1/0 (no gradient). */
 export function equal(a: Tensor | number, b: Tensor | number): Tensor {
-  return rawBinary('equal', toTensor(a), toTensor(b), 'equal');
+  return composite(() => rawBinary('equal', toTensor(a), toTensor(b), 'equal'));
 }
 
 function unaryOp(op: UnaryOp, name: string, x: Tensor, p0 = 0, p1 = 0): Tensor {

@@ -1,6 +1,6 @@
 // Statistics of whole parameter-gradient lists: dot products, Gram matrices and global norms.
 // G-Blend's direct estimator (Proposition 1) is built from these.
-import { getBackend } from '../tensor/engine.js';
+import { composite, getBackend } from '../tensor/engine.js';
 import { emptyTensor, Tensor } from '../tensor/tensor.js';
 import { expectF32, fmt, ShapeError } from './checks.js';
 import { sqrt } from './elementwise.js';
@@ -43,8 +43,5 @@ export function gradGram(lists: readonly (readonly Tensor[])[]): Tensor {
 
 /** sqrt(sum of squares) over a list of tensors. */
 export function globalNorm(list: readonly Tensor[]): Tensor {
-  const sq = gradDot(list, list);
-  const out = sqrt(sq);
-  sq.dispose();
-  return out;
+  return composite(() => sqrt(gradDot(list, list)));
 }

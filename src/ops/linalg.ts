@@ -1,5 +1,5 @@
 // Matrix multiply (batched, with transposes) and the dense layer's linear map.
-import { getBackend, needsGrad, record } from '../tensor/engine.js';
+import { composite, getBackend, needsGrad, record } from '../tensor/engine.js';
 import { emptyTensor, Tensor } from '../tensor/tensor.js';
 import { expectF32, fmt, ShapeError } from './checks.js';
 import { add } from './elementwise.js';
@@ -62,6 +62,5 @@ export function linear(x: Tensor, w: Tensor, b?: Tensor): Tensor {
   if (x.rank !== 2 || w.rank !== 2 || x.shape[1] !== w.shape[0] || (b && (b.rank !== 1 || b.shape[0] !== w.shape[1]))) {
     throw new ShapeError('linear', `expected x [N, in], w [in, out], b [out], got x ${fmt(x.shape)}, w ${fmt(w.shape)}${b ? `, b ${fmt(b.shape)}` : ''}`);
   }
-  const y = matmul(x, w);
-  return b ? add(y, b) : y;
+  return composite(() => (b ? add(matmul(x, w), b) : matmul(x, w)));
 }

@@ -1,6 +1,6 @@
 // Losses for classification (softmax cross-entropy, BCE), registration (NCC, smoothness, MSE)
 // and segmentation (soft Dice), plus hard per-label Dice for evaluation.
-import { getBackend, record } from '../tensor/engine.js';
+import { composite, getBackend, record } from '../tensor/engine.js';
 import { emptyTensor, Tensor } from '../tensor/tensor.js';
 import { expectF32, expectI32, expectSameShape, fmt, ShapeError } from './checks.js';
 import { full } from './create.js';
@@ -50,17 +50,19 @@ export function softmaxCrossEntropy(logits: Tensor, labels: Tensor, reduction: R
     const bad = l.findIndex((v) => v < 0 || v >= classes);
     if (bad >= 0) throw new ShapeError('softmaxCrossEntropy', `label ${l[bad]} at index ${bad} is outside [0, ${classes})`);
   }
-  const perRow = emptyTensor(labels.shape);
-  const probs = emptyTensor(logits.shape);
-  getBackend().softmaxCrossEntropy(logits.storage, labels.storage, perRow.storage, probs.storage, rows, classes);
-  record(perRow, [logits], (dy) => {
-    const dx = emptyTensor(logits.shape);
-    getBackend().softmaxCrossEntropyBackward(probs.storage, labels.storage, dy.storage, dx.storage, rows, classes);
-    return [dx];
+  return composite(() => {
+    const perRow = emptyTensor(labels.shape);
+    const probs = emptyTensor(logits.shape);
+    getBackend().softmaxCrossEntropy(logits.storage, labels.storage, perRow.storage, probs.storage, rows, classes);
+    record(perRow, [logits], (dy) => {
+      const dx = emptyTensor(logits.shape);
+      getBackend().softmaxCrossEntropyBackward(probs.storage, labels.storage, dy.storage, dx.storage, rows, classes);
+      return [dx];
+    });
+    const out = reduce(perRow, reduction);
+    if (reduction !== 'none') checkFinite('softmaxCrossEntropy', out, { logits });
+    return out;
   });
-  const out = reduce(perRow, reduction);
-  if (reduction !== 'none') checkFinite('softmaxCrossEntropy', out, { logits });
-  return out;
 }
 
 function reduce(t: Tensor, reduction: Reduction): Tensor {
@@ -79,7 +81,7 @@ export function softmax(x: Tensor): Tensor {
 /** Binary cross-entropy with logits: softplus(x) - x * z, stable for large |x|. */
 export function bceWithLogits(logits: Tensor, targets: Tensor, reduction: Reduction = 'mean'): Tensor {
   expectSameShape('bceWithLogits', logits, targets, 'logits and targets');
-  const out = reduce(sub(softplus(logits), mul(logits, targets)), reduction);
+  const out = composite(() => reduce(sub(softplus(logits), mul(logits, targets)), reduction));
   if (reduction !== 'none') checkFinite('bceWithLogits', out, { logits, targets });
   return out;
 }
@@ -87,7 +89,7 @@ export function bceWithLogits(logits: Tensor, targets: Tensor, reduction: Reduct
 /** Mean squared error. */
 export function mse(a: Tensor, b: Tensor): Tensor {
   expectSameShape('mse', a, b);
-  const out = mean(square(sub(a, b)));
+  const out = composite(() => mean(square(sub(a, b))));
   checkFinite('mse', out, { a, b });
   return out;
 }
@@ -104,6 +106,7 @@ export function nccLoss(I: Tensor, J: Tensor, win = 9): Tensor {
   const r = (win - 1) / 2;
   const radius: [number, number, number] = [I.shape[1]! > 1 ? r : 0, I.shape[2]! > 1 ? r : 0, I.shape[3]! > 1 ? r : 0];
   const winSize = radius.reduce((a, q) => a * (2 * q + 1), 1);
+  const out = composite(() => {
   const Is = boxSum(I, radius), Js = boxSum(J, radius);
   const I2s = boxSum(square(I), radius), J2s = boxSum(square(J), radius), IJs = boxSum(mul(I, J), radius);
   const uI = mulScalar(Is, 1 / winSize), uJ = mulScalar(Js, 1 / winSize);
@@ -112,7 +115,8 @@ export function nccLoss(I: Tensor, J: Tensor, win = 9): Tensor {
   const varI = sub(I2s, mul(uI, Is));
   const varJ = sub(J2s, mul(uJ, Js));
   const cc = div(square(cross), addScalar(mul(varI, varJ), 1e-5));
-  const out = mulScalar(mean(cc), -1);
+  return mulScalar(mean(cc), -1);
+  });
   checkFinite('nccLoss', out, { I, J });
   return out;
 }
@@ -139,6 +143,7 @@ export function smoothness(u: Tensor, opts: SmoothnessOptions = {}): Tensor {
   }
   const axes = [1, 2, 3].filter((a) => u.shape[a]! > 1);
   if (axes.length === 0) throw new ShapeError('smoothness', `field ${fmt(u.shape)} has no spatial axis longer than 1`);
+  const out = composite(() => {
   let total: Tensor | null = null;
   for (const a of axes) {
     const size = u.shape.map((s, i) => (i === a ? s - 1 : s));
@@ -149,7 +154,8 @@ export function smoothness(u: Tensor, opts: SmoothnessOptions = {}): Tensor {
     const m = mean(pen);
     total = total ? add(total, m) : m;
   }
-  const out = mulScalar(total!, 1 / axes.length);
+  return mulScalar(total!, 1 / axes.length);
+  });
   checkFinite('smoothness', out, { field: u });
   return out;
 }
@@ -161,11 +167,13 @@ export function smoothness(u: Tensor, opts: SmoothnessOptions = {}): Tensor {
 export function softDiceLoss(probs: Tensor, targets: Tensor, eps = 1e-5): Tensor {
   expectSameShape('softDiceLoss', probs, targets, 'probs and targets');
   const c = probs.shape[probs.rank - 1]!;
+  const out = composite(() => {
   const p = reshape(probs, [-1, c]), t = reshape(targets, [-1, c]);
   const inter = sum(mul(p, t), 0);
   const denom = addScalar(add(sum(p, 0), sum(t, 0)), eps);
   const dice = div(mulScalar(inter, 2), denom);
-  const out = sub(full([], 1), mean(dice));
+  return sub(full([], 1), mean(dice));
+  });
   checkFinite('softDiceLoss', out, { probs, targets });
   return out;
 }

@@ -1,6 +1,6 @@
 // Reductions (sum, mean, max, min over axes), argmax, and sumTo (the adjoint of broadcasting).
 import type { ReduceOp } from '../backend/backend.js';
-import { getBackend, record } from '../tensor/engine.js';
+import { composite, getBackend, record } from '../tensor/engine.js';
 import { emptyTensor, Tensor } from '../tensor/tensor.js';
 import { expectF32, normAxis, ShapeError, fmt } from './checks.js';
 import { equal, mul, mulScalar, div } from './elementwise.js';
@@ -55,22 +55,27 @@ export interface ReduceOptions {
 export function sum(x: Tensor, axes?: number | readonly number[], opts: ReduceOptions = {}): Tensor {
   expectF32('sum', 'x', x);
   const ax = normAxes('sum', axes, x.rank);
-  const kept = reduceRaw('sum', x, ax);
-  record(kept, [x], (dy) => [broadcastTo(dy, x.shape)]);
-  return finish(kept, x, ax, opts.keepDims ?? false);
+  return composite(() => {
+    const kept = reduceRaw('sum', x, ax);
+    record(kept, [x], (dy) => [broadcastTo(dy, x.shape)]);
+    return finish(kept, x, ax, opts.keepDims ?? false);
+  });
 }
 
 export function mean(x: Tensor, axes?: number | readonly number[], opts: ReduceOptions = {}): Tensor {
   expectF32('mean', 'x', x);
   const ax = normAxes('mean', axes, x.rank);
   const count = ax.reduce((a, i) => a * x.shape[i]!, 1);
-  const s = sum(x, ax, { keepDims: opts.keepDims ?? false });
-  return mulScalar(s, 1 / count);
+  return composite(() => mulScalar(sum(x, ax, { keepDims: opts.keepDims ?? false }), 1 / count));
 }
 
 function extremum(op: 'max' | 'min', x: Tensor, axes: number | readonly number[] | undefined, opts: ReduceOptions): Tensor {
   expectF32(op, 'x', x);
   const ax = normAxes(op, axes, x.rank);
+  return composite(() => extremumBody(op, x, ax, opts));
+}
+
+function extremumBody(op: 'max' | 'min', x: Tensor, ax: number[], opts: ReduceOptions): Tensor {
   const kept = reduceRaw(op, x, ax);
   record(kept, [x], (dy) => {
     // Ties share the gradient equally.
@@ -102,6 +107,5 @@ export function sumTo(x: Tensor, shape: readonly number[]): Tensor {
   for (let i = 0; i < x.rank; i++) {
     if (i < pad || (shape[i - pad] === 1 && x.shape[i] !== 1)) axes.push(i);
   }
-  const s = sum(x, axes, { keepDims: true });
-  return reshape(s, shape);
+  return composite(() => reshape(sum(x, axes, { keepDims: true }), shape));
 }

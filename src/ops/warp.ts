@@ -7,7 +7,7 @@
 // the border gets half the border value. Nearest-neighbour rounds p + u(p) half up per axis.
 // The component along an axis of size 1 (D of 2D data) is ignored: it gets neither a value nor a
 // gradient, so 2D networks cannot dim the image by pushing samples off the single slice.
-import { getBackend, isRecording, needsGrad, record } from '../tensor/engine.js';
+import { composite, getBackend, needsGrad, record } from '../tensor/engine.js';
 import { emptyTensor, Tensor } from '../tensor/tensor.js';
 import { expectF32, fmt, live, ShapeError } from './checks.js';
 import { add, mul, mulScalar } from './elementwise.js';
@@ -28,37 +28,35 @@ function checkPair(op: string, x: Tensor, flow: Tensor): [number, number, number
 /** Zeroes the flow components along axes of size 1 (see the conventions above). */
 function dropUnitAxes(flow: Tensor, d: number, h: number, w: number): Tensor {
   if (d > 1 && h > 1 && w > 1) return flow;
-  const keep = tensor([d > 1 ? 1 : 0, h > 1 ? 1 : 0, w > 1 ? 1 : 0], [3]);
-  const out = mul(flow, keep);
-  // Under a tape the backward pass still needs `keep`; the gradient scope frees it then.
-  if (!isRecording()) keep.dispose();
-  return out;
+  return mul(flow, tensor([d > 1 ? 1 : 0, h > 1 ? 1 : 0, w > 1 ? 1 : 0], [3]));
 }
 
 /** Trilinear warp of x [N, D, H, W, C] by the displacement field flow [N, D, H, W, 3]. */
 export function warp(x: Tensor, field: Tensor): Tensor {
   expectF32('warp', 'image', x);
   const [n, d, h, w, c] = checkPair('warp', x, field);
-  const flow = dropUnitAxes(field, d, h, w);
-  const y = emptyTensor(x.shape);
-  getBackend().warp(x.storage, flow.storage, y.storage, n, d, h, w, c);
-  if (flow !== field && !isRecording()) flow.dispose();
-  record(y, [x, flow], (dy) => {
-    const dx = emptyTensor(x.shape), dflow = emptyTensor(flow.shape);
-    getBackend().warpBackward(x.storage, flow.storage, dy.storage, dx.storage, dflow.storage, n, d, h, w, c);
-    return [needsGrad(x) ? dx : null, needsGrad(flow) ? dflow : null];
+  return composite(() => {
+    const flow = dropUnitAxes(field, d, h, w);
+    const y = emptyTensor(x.shape);
+    getBackend().warp(x.storage, flow.storage, y.storage, n, d, h, w, c);
+    record(y, [x, flow], (dy) => {
+      const dx = emptyTensor(x.shape), dflow = emptyTensor(flow.shape);
+      getBackend().warpBackward(x.storage, flow.storage, dy.storage, dx.storage, dflow.storage, n, d, h, w, c);
+      return [needsGrad(x) ? dx : null, needsGrad(flow) ? dflow : null];
+    });
+    return y;
   });
-  return y;
 }
 
 /** Nearest-neighbour warp for label maps (i32 or f32); out-of-volume samples get `outside` (default 0). */
 export function warpNearest(labels: Tensor, field: Tensor, outside = 0): Tensor {
   const [n, d, h, w, c] = checkPair('warpNearest', labels, field);
-  const flow = dropUnitAxes(field, d, h, w);
-  const y = emptyTensor(labels.shape, labels.dtype);
-  getBackend().warpNearest(labels.storage, flow.storage, y.storage, n, d, h, w, c, labels.dtype, outside);
-  if (flow !== field) flow.dispose();
-  return y;
+  return composite(() => {
+    const flow = dropUnitAxes(field, d, h, w);
+    const y = emptyTensor(labels.shape, labels.dtype);
+    getBackend().warpNearest(labels.storage, flow.storage, y.storage, n, d, h, w, c, labels.dtype, outside);
+    return y;
+  });
 }
 
 /**
@@ -68,16 +66,18 @@ export function warpNearest(labels: Tensor, field: Tensor, outside = 0): Tensor 
 export function integrateVelocity(v: Tensor, steps = 7): Tensor {
   if (!Number.isInteger(steps) || steps < 0) throw new ShapeError('integrateVelocity', `steps must be an integer >= 0, got ${steps}`);
   checkPair('integrateVelocity', v, v);
-  let u = mulScalar(v, 1 / 2 ** steps);
-  for (let i = 0; i < steps; i++) u = add(u, warp(u, u));
-  return u;
+  return composite(() => {
+    let u = mulScalar(v, 1 / 2 ** steps);
+    for (let i = 0; i < steps; i++) u = add(u, warp(u, u));
+    return u;
+  });
 }
 
 /** Doubles a field's resolution (linear, on axes longer than 1) and its vectors with it. */
 export function resizeField2x(flow: Tensor): Tensor {
   expectF32('resizeField2x', 'flow', flow);
   if (flow.rank !== 5 || flow.shape[4] !== 3) throw new ShapeError('resizeField2x', `flow must be [N, D, H, W, 3], got ${fmt(flow.shape)}`);
-  return mulScalar(upsample(flow, 'linear'), 2);
+  return composite(() => mulScalar(upsample(flow, 'linear'), 2));
 }
 
 /**

@@ -109,6 +109,15 @@ export function tidy<T extends Kept>(fn: () => T): T {
   return result;
 }
 
+/**
+ * Runs the body of an op built from other ops. Under a tape its intermediates must live until the
+ * backward pass (the gradient scope frees them); otherwise they are freed at once, so a composite
+ * op called outside any tidy leaves nothing behind.
+ */
+export function composite<T extends Tensor>(fn: () => T): T {
+  return isRecording() ? fn() : tidy(fn);
+}
+
 /** Takes a tensor out of every enclosing scope so `tidy` will not free it. */
 export function keep<T extends Tensor>(t: T): T {
   for (const s of engine.scopes) s.delete(t);
