@@ -8,6 +8,11 @@ export interface Optimizer {
   step(params: readonly Tensor[], grads: readonly Tensor[]): void;
   /** The optimizer's state tensors, for checkpoints (same order on every call). */
   state(): Tensor[];
+  /**
+   * Restores the state saved by state(), for `params` in the order they are stepped; `slot(i)` gives
+   * the i-th saved state tensor's values.
+   */
+  restoreState(slot: (i: number) => Float32Array | Int32Array | null, stepCount: number, params: readonly Tensor[]): void;
   /** Frees the state. */
   dispose(): void;
   stepCount: number;
@@ -17,7 +22,7 @@ export interface Optimizer {
 abstract class Base implements Optimizer {
   protected slots = new Map<Tensor, Tensor[]>();
   stepCount = 0;
-  constructor(public lr: number, private readonly slotCount: number, private readonly name: string) {
+  constructor(public lr: number, private readonly slotCount: number, protected readonly name: string) {
     if (!(lr > 0)) throw new Error(`${name}: learning rate must be > 0, got ${lr}`);
   }
   protected slotsOf(p: Tensor): Tensor[] {
@@ -46,6 +51,17 @@ abstract class Base implements Optimizer {
   protected abstract update(p: Tensor, g: Tensor, slots: Tensor[]): void;
   state(): Tensor[] {
     return [...this.slots.values()].flat();
+  }
+  restoreState(slot: (i: number) => Float32Array | Int32Array | null, stepCount: number, params: readonly Tensor[]): void {
+    let i = 0;
+    for (const p of params) {
+      for (const t of this.slotsOf(p)) {
+        const data = slot(i++);
+        if (!data || data.length !== t.size) throw new Error(`${this.name}: saved state ${i - 1} is missing or does not match parameter ${fmt(p.shape)}`);
+        getBackend().write(t.storage, data);
+      }
+    }
+    this.stepCount = stepCount;
   }
   dispose(): void {
     for (const s of this.slots.values()) for (const t of s) t.dispose();
