@@ -1,5 +1,7 @@
 // Test harness shared by every suite: seeded host data, allclose, and gradient checks of the
 // backend's autograd against central finite differences of the float64 reference.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { expect } from 'vitest';
 import { tensor, valueAndGrads, tidy, type Tensor, setBackend, getBackend } from '../src/index.js';
 import type { BackendName } from '../src/index.js';
@@ -103,4 +105,16 @@ export function weightedSumRef(y: Float64Array, r: Float64Array): number {
   let s = 0;
   for (let i = 0; i < y.length; i++) s += y[i]! * r[i]!;
   return s;
+}
+
+/**
+ * Path of a file or folder under ../shared/data, or null when it is absent (a user's fresh clone:
+ * the caller skips with this message). Under CI=true a missing path is an error, not a skip.
+ */
+export function sharedData(relative: string): string | null {
+  const path = join(import.meta.dirname, '..', '..', 'shared', 'data', relative);
+  if (existsSync(path)) return path;
+  if (process.env.CI === 'true') throw new Error(`CI=true but the shared data ${path} is missing: these tests must run in CI`);
+  console.warn(`skipping: ${path} is absent (the real-data tests need ../shared/data beside the project)`);
+  return null;
 }

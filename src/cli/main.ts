@@ -17,6 +17,9 @@ options for every command:
 
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
+  // Pipeline commands parse their own flags.
+  if (command === 'gblend') return (await import('./gblend.js')).main(rest);
+  if (command === 'synth') return (await import('./synth.js')).main(rest);
   if (!command || command === 'help' || command === '--help' || command === '-h') {
     process.stdout.write(HELP);
     return command ? 0 : 1;
