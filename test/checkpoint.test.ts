@@ -6,7 +6,7 @@ import { UNet } from '../src/nn/unet.js';
 import { backendsUnderTest, useBackend } from './harness.js';
 
 describe('safetensors', () => {
-  it('round-trips F32 and I32 tensors with metadata, data 8-byte aligned', () => {
+  it('round-trips F32 and I32 tensors with metadata, data 8-byte aligned', async () => {
     const bytes = encodeSafetensors({ a: { dtype: 'F32', shape: [2, 3], data: Float32Array.from([1, 2, 3, 4, 5, 6.5]) }, b: { dtype: 'I32', shape: [1], data: Int32Array.from([-7]) } }, { step: '12' });
     const headerLen = Number(new DataView(bytes.buffer).getBigUint64(0, true));
     expect((8 + headerLen) % 8).toBe(0);
@@ -16,7 +16,7 @@ describe('safetensors', () => {
     expect(tensors.get('b')).toEqual({ dtype: 'I32', shape: [1], data: Int32Array.from([-7]) });
   });
 
-  it('names the problem in truncated or lying files', () => {
+  it('names the problem in truncated or lying files', async () => {
     const bytes = encodeSafetensors({ a: { dtype: 'F32', shape: [4], data: new Float32Array(4) } });
     expect(() => decodeSafetensors(bytes.subarray(0, 5), 'w.safetensors')).toThrow(/w.safetensors: file is 5 bytes/);
     expect(() => decodeSafetensors(bytes.subarray(0, bytes.length - 4), 'w.safetensors')).toThrow(/tensor "a": data_offsets \[0, 16\] do not hold 4 F32 values within 12 data bytes/);
@@ -44,7 +44,7 @@ describe.each(backendsUnderTest())('checkpoints on %s', (backend) => {
     const b = new UNet(cfg, new bw.Rng(2)), optB = new bw.Adam({ lr: 0.01 });
     expect(restoreCheckpoint(saved, b.params, optB)).toMatchObject({ epoch: '3' });
     for (let i = 0; i < 2; i++) step(b, optB);
-    for (const name of a.params.names()) expect(Array.from(b.params.get(name).dataSync())).toEqual(Array.from(a.params.get(name).dataSync()));
+    for (const name of a.params.names()) expect(Array.from((await b.params.get(name).data()))).toEqual(Array.from((await a.params.get(name).data())));
     const other = new UNet({ ...cfg, encoder: [5] }, new bw.Rng(1));
     expect(() => restoreCheckpoint(saved, other.params, null, 'ckpt')).toThrow(/ckpt: parameter "encoder.0.weight" has shape \[1, 3, 3, 1, 4\], the model expects \[1, 3, 3, 1, 5\]/);
     for (const q of [a, b, other]) q.dispose();

@@ -19,33 +19,33 @@ describe.each(backendsUnderTest())('convolution, pooling and upsampling on %s', 
   beforeAll(() => useBackend(backend));
 
   for (const [k, c] of convCases.entries()) {
-    it(`conv3d x ${JSON.stringify(c.x)} w ${JSON.stringify(c.w)} stride ${c.stride} ${c.padding}: reference and finite differences`, () => {
+    it(`conv3d x ${JSON.stringify(c.x)} w ${JSON.stringify(c.w)} stride ${c.stride} ${c.padding}: reference and finite differences`, async () => {
       const x = randData(c.x, 10 + k), w = randData(c.w, 20 + k, -0.5, 0.5), b = randData([c.w[4]!], 30 + k);
       const ref = conv3dRef(x, c.x, w, c.w, c.bias ? b : null, c.stride, c.padding);
       const tx = t(x, c.x), tw = t(w, c.w), tb = c.bias ? t(b, [c.w[4]!]) : null;
       const y = bw.conv3d(tx, tw, tb, { stride: c.stride, padding: c.padding });
       expect(y.shape).toEqual(ref.shape);
-      expectClose(y.dataSync(), ref.y, 1e-5, 1e-4, 'conv3d');
+      expectClose((await y.data()), ref.y, 1e-5, 1e-4, 'conv3d');
       for (const q of [tx, tw, tb, y]) q?.dispose();
       const r = randData(ref.shape, 40 + k);
       const inputs = [{ data: x, shape: c.x }, { data: w, shape: c.w }, ...(c.bias ? [{ data: b, shape: [c.w[4]!] }] : [])];
-      checkGrad((ts) => bw.sum(bw.mul(bw.conv3d(ts[0]!, ts[1]!, ts[2] ?? null, { stride: c.stride, padding: c.padding }), t(r, ref.shape))),
+      await checkGrad((ts) => bw.sum(bw.mul(bw.conv3d(ts[0]!, ts[1]!, ts[2] ?? null, { stride: c.stride, padding: c.padding }), t(r, ref.shape))),
         (as) => weightedSumRef(conv3dRef(as[0]!, c.x, as[1]!, c.w, c.bias ? as[2]! : null, c.stride, c.padding).y, r),
         inputs, { coords: 20, rtol: 3e-3, atol: 5e-4 });
     });
   }
 
-  it('conv2d wraps conv3d on [N, H, W, C]', () => {
+  it('conv2d wraps conv3d on [N, H, W, C]', async () => {
     const x = randData([2, 5, 6, 3], 1), w = randData([3, 3, 3, 4], 2);
     const tx = t(x, [2, 5, 6, 3]), tw = t(w, [3, 3, 3, 4]);
     const y = bw.conv2d(tx, tw, null, { stride: 2 });
     const ref = conv3dRef(x, [2, 1, 5, 6, 3], w, [1, 3, 3, 3, 4], null, [1, 2, 2], 'same');
     expect(y.shape).toEqual([2, 3, 3, 4]);
-    expectClose(y.dataSync(), ref.y, 1e-5, 1e-4, 'conv2d');
+    expectClose((await y.data()), ref.y, 1e-5, 1e-4, 'conv2d');
     for (const q of [tx, tw, y]) q.dispose();
   });
 
-  it('conv3d rejects mismatched channels, bad strides and kernels larger than a valid input', () => {
+  it('conv3d rejects mismatched channels, bad strides and kernels larger than a valid input', async () => {
     const x = t(randData([1, 4, 4, 4, 3], 1), [1, 4, 4, 4, 3]);
     const w = t(randData([3, 3, 3, 2, 4], 1), [3, 3, 3, 2, 4]);
     expect(() => bw.conv3d(x, w)).toThrow(/conv3d: w expects 2 input channels, x \[1, 4, 4, 4, 3\] has 3/);
@@ -59,26 +59,26 @@ describe.each(backendsUnderTest())('convolution, pooling and upsampling on %s', 
 
   const resampleShapes = [[2, 5, 4, 7, 3], [1, 1, 6, 5, 2], [1, 3, 1, 1, 5], [1, 4, 4, 4, 16]];
   for (const op of ['max', 'avg'] as const) {
-    it(`${op} pool x2 on axes longer than 1 (odd sizes drop the last voxel)`, () => {
+    it(`${op} pool x2 on axes longer than 1 (odd sizes drop the last voxel)`, async () => {
       for (const [k, shape] of resampleShapes.entries()) {
         const f = [1, 2, 3].map((a) => (shape[a]! > 1 ? 2 : 1)) as [number, number, number];
         const x = randData(shape, 50 + k);
         const ref = poolRef(op, x, shape, f);
         const r = randData(ref.shape, 60 + k);
         const fn = op === 'max' ? bw.maxPool : bw.avgPool;
-        checkGrad(([a]) => bw.sum(bw.mul(fn(a!), t(r, ref.shape))), ([a]) => weightedSumRef(poolRef(op, a!, shape, f).y, r), [{ data: x, shape }]);
+        await checkGrad(([a]) => bw.sum(bw.mul(fn(a!), t(r, ref.shape))), ([a]) => weightedSumRef(poolRef(op, a!, shape, f).y, r), [{ data: x, shape }]);
       }
     });
   }
 
   for (const mode of ['nearest', 'linear'] as const) {
-    it(`upsample x2 ${mode}`, () => {
+    it(`upsample x2 ${mode}`, async () => {
       for (const [k, shape] of resampleShapes.entries()) {
         const f = [1, 2, 3].map((a) => (shape[a]! > 1 ? 2 : 1)) as [number, number, number];
         const x = randData(shape, 70 + k);
         const ref = upsampleRef(mode, x, shape, f);
         const r = randData(ref.shape, 80 + k);
-        checkGrad(([a]) => bw.sum(bw.mul(bw.upsample(a!, mode), t(r, ref.shape))), ([a]) => weightedSumRef(upsampleRef(mode, a!, shape, f).y, r), [{ data: x, shape }]);
+        await checkGrad(([a]) => bw.sum(bw.mul(bw.upsample(a!, mode), t(r, ref.shape))), ([a]) => weightedSumRef(upsampleRef(mode, a!, shape, f).y, r), [{ data: x, shape }]);
       }
     });
   }

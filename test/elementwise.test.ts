@@ -30,17 +30,17 @@ describe.each(backendsUnderTest())('elementwise on %s', (backend) => {
   beforeAll(() => useBackend(backend));
 
   for (const c of unaryCases) {
-    it(`${c.name}: matches the reference and finite differences`, () => {
+    it(`${c.name}: matches the reference and finite differences`, async () => {
       for (const [k, shape] of shapes.entries()) {
         // Keep kinks (relu, abs, clamp) away from the finite-difference probes.
         const data = randData(shape, 11 + k, c.lo ?? -2, c.hi ?? 2).map((v) => (Math.abs(v) < 0.02 ? v + 0.05 : v));
         const x = t(data, shape);
         const y = c.f(x);
         expect(y.shape).toEqual(shape);
-        expectClose(y.dataSync(), data.map(c.ref), 1e-5, 2e-5, c.name);
+        expectClose((await y.data()), data.map(c.ref), 1e-5, 2e-5, c.name);
         x.dispose(); y.dispose();
         const r = randData(shape, 99);
-        checkGrad(([a]) => bw.sum(bw.mul(c.f(a!), t(r, shape))), ([a]) => weightedSumRef(a!.map(c.ref), r), [{ data, shape }]);
+        await checkGrad(([a]) => bw.sum(bw.mul(c.f(a!), t(r, shape))), ([a]) => weightedSumRef(a!.map(c.ref), r), [{ data, shape }]);
       }
     });
   }
@@ -53,42 +53,42 @@ describe.each(backendsUnderTest())('elementwise on %s', (backend) => {
     [[5], [5]], [[2, 3, 5], [5]], [[2, 3, 5], [3, 1]], [[4, 1, 3], [1, 6, 1]], [[1], [2, 7]], [[2, 1, 3, 1, 5], [2, 4, 1, 3, 5]],
   ];
   for (const [name, f, differentiable] of binaries) {
-    it(`${name}: broadcasting matches the reference${differentiable ? ' and finite differences' : ''}`, () => {
+    it(`${name}: broadcasting matches the reference${differentiable ? ' and finite differences' : ''}`, async () => {
       for (const [k, [sa, sb]] of pairs.entries()) {
         const a = randData(sa, 3 + k), b = randData(sb, 50 + k).map((v) => (name === 'div' ? v + Math.sign(v || 1) * 0.5 : v));
         const ref = binaryBroadcastRef(binaryRef(name), a, sa, b, sb);
         const ta = t(a, sa), tb = t(b, sb);
         const y = f(ta, tb);
         expect(y.shape).toEqual(ref.shape);
-        expectClose(y.dataSync(), ref.y, 1e-6, 1e-5, name);
+        expectClose((await y.data()), ref.y, 1e-6, 1e-5, name);
         bw.tidy(() => { ta.dispose(); tb.dispose(); y.dispose(); });
         if (!differentiable) continue;
         const r = randData(ref.shape, 7);
-        checkGrad(([x, z]) => bw.sum(bw.mul(f(x!, z!), t(r, ref.shape))),
+        await checkGrad(([x, z]) => bw.sum(bw.mul(f(x!, z!), t(r, ref.shape))),
           ([x, z]) => weightedSumRef(binaryBroadcastRef(binaryRef(name), x!, sa, z!, sb).y, r),
           [{ data: a, shape: sa }, { data: b, shape: sb }]);
       }
     });
   }
 
-  it('pow(a, b) with tensors: values and gradients', () => {
+  it('pow(a, b) with tensors: values and gradients', async () => {
     const a = randData([2, 3], 1, 0.5, 2), b = randData([3], 2, -1, 2);
     const r = randData([2, 3], 3);
-    checkGrad(([x, y]) => bw.sum(bw.mul(bw.pow(x!, y!), t(r, [2, 3]))),
+    await checkGrad(([x, y]) => bw.sum(bw.mul(bw.pow(x!, y!), t(r, [2, 3]))),
       ([x, y]) => weightedSumRef(binaryBroadcastRef((p, q) => p ** q, x!, [2, 3], y!, [3]).y, r),
       [{ data: a, shape: [2, 3] }, { data: b, shape: [3] }]);
   });
 
-  it('where selects and routes gradients', () => {
+  it('where selects and routes gradients', async () => {
     const cond = t([1, 0, 1, 0, 0], [5]);
     const a = randData([5], 4), b = randData([5], 5);
-    checkGrad(([x, y]) => bw.sum(bw.mul(bw.where(cond, x!, y!), t([1, 2, 3, 4, 5], [5]))),
+    await checkGrad(([x, y]) => bw.sum(bw.mul(bw.where(cond, x!, y!), t([1, 2, 3, 4, 5], [5]))),
       ([x, y]) => [0, 1, 2, 3, 4].reduce((s, i) => s + (i + 1) * ([1, 0, 1, 0, 0][i] ? x![i]! : y![i]!), 0),
       [{ data: a, shape: [5] }, { data: b, shape: [5] }]);
     cond.dispose();
   });
 
-  it('rejects mismatched shapes and dtypes with the op name and shapes', () => {
+  it('rejects mismatched shapes and dtypes with the op name and shapes', async () => {
     const a = t(randData([2, 3], 1), [2, 3]), b = t(randData([4], 1), [4]);
     expect(() => bw.add(a, b)).toThrow(/add: shapes \[2, 3\] and \[4\] do not broadcast/);
     const i = bw.tensor(new Int32Array([1, 2, 3]), [3]);

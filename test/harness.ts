@@ -68,21 +68,22 @@ export interface GradInput { data: Float64Array; shape: readonly number[]; }
  * reference: the value directly, the gradients by central differences of the reference.
  * `coords` caps how many coordinates per input are probed (spread evenly).
  */
-export function checkGrad(
+export async function checkGrad(
   f: (xs: Tensor[]) => Tensor,
   ref: (xs: Float64Array[]) => number,
   inputs: GradInput[],
   opts: { eps?: number; atol?: number; rtol?: number; coords?: number; valueTol?: number } = {},
-): void {
+): Promise<void> {
   const eps = opts.eps ?? 1e-4, atol = opts.atol ?? 2e-4, rtol = opts.rtol ?? 2e-3, coords = opts.coords ?? 40;
   const xs = inputs.map((i) => t(i.data, i.shape));
   const { value, grads } = valueAndGrads(() => f(xs), xs);
-  const v = value.dataSync()[0]!;
+  // Reads are asynchronous on WebGPU: the check awaits them on every backend.
+  const v = (await value.data())[0]!;
   const base = inputs.map((i) => Float64Array.from(i.data));
   const refValue = ref(base);
   expect(Math.abs(v - refValue), `value: got ${v}, reference ${refValue}`).toBeLessThanOrEqual((opts.valueTol ?? 1e-4) * (1 + Math.abs(refValue)));
-  inputs.forEach((inp, k) => {
-    const g = grads[k]!.dataSync();
+  for (const [k, inp] of inputs.entries()) {
+    const g = await grads[k]!.data();
     const n = inp.data.length;
     const stepK = Math.max(1, Math.floor(n / coords));
     for (let i = 0; i < n; i += stepK) {
@@ -96,7 +97,7 @@ export function checkGrad(
         expect.fail(`gradient of input ${k} at ${i}: autograd ${g[i]}, finite difference ${fd}`);
       }
     }
-  });
+  }
   tidy(() => { value.dispose(); for (const g of grads) g.dispose(); for (const x of xs) x.dispose(); });
 }
 

@@ -34,7 +34,7 @@ describe.each(backendsUnderTest())('learning on %s', (backend) => {
       for (const g of grads) g.dispose();
     }
     const pred = bw.tidy(() => bw.argmax(forward()));
-    const p = pred.dataSync();
+    const p = (await pred.data());
     const acc = ys.reduce((a, c, i) => a + (p[i] === c ? 1 : 0), 0) / n;
     expect(last).toBeLessThan(first / 5);
     expect(acc).toBeGreaterThanOrEqual(0.95);

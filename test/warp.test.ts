@@ -24,7 +24,7 @@ describe.each(backendsUnderTest())('spatial transformer on %s', (backend) => {
   beforeAll(() => useBackend(backend));
 
   const shapes = [[1, 4, 5, 6, 1], [2, 3, 4, 5, 3], [1, 1, 7, 9, 2], [1, 5, 1, 4, 5]];
-  it('warp matches the reference, including samples outside the volume (zero padding), and differentiates in image and field', () => {
+  it('warp matches the reference, including samples outside the volume (zero padding), and differentiates in image and field', async () => {
     for (const [k, shape] of shapes.entries()) {
       const fshape = [...shape.slice(0, 4), 3];
       const x = randData(shape, 1 + k);
@@ -32,15 +32,15 @@ describe.each(backendsUnderTest())('spatial transformer on %s', (backend) => {
       const ref = warpRef(x, shape, dropUnit(flow, shape));
       const tx = t(x, shape), tf = t(flow, fshape);
       const y = bw.warp(tx, tf);
-      expectClose(y.dataSync(), ref, 1e-5, 1e-4, `warp ${shape}`);
+      expectClose((await y.data()), ref, 1e-5, 1e-4, `warp ${shape}`);
       for (const q of [tx, tf, y]) q.dispose();
       const r = randData(shape, 20 + k);
-      checkGrad(([a, f]) => bw.sum(bw.mul(bw.warp(a!, f!), t(r, shape))), ([a, f]) => weightedSumRef(warpRef(a!, shape, dropUnit(f!, shape)), r),
+      await checkGrad(([a, f]) => bw.sum(bw.mul(bw.warp(a!, f!), t(r, shape))), ([a, f]) => weightedSumRef(warpRef(a!, shape, dropUnit(f!, shape)), r),
         [{ data: x, shape }, { data: flow, shape: fshape }], { coords: 30, rtol: 5e-3, atol: 5e-4 });
     }
   });
 
-  it('the zero-padding policy: identity is exact, half a voxel out gives half the border, fully out gives 0', () => {
+  it('the zero-padding policy: identity is exact, half a voxel out gives half the border, fully out gives 0', async () => {
     const x = t([1, 2, 3, 4], [1, 1, 1, 4, 1]);
     const flows: [number[], number[]][] = [
       [[0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0], [1, 2, 3, 4]],
@@ -49,25 +49,25 @@ describe.each(backendsUnderTest())('spatial transformer on %s', (backend) => {
     ];
     for (const [f, want] of flows) {
       const tf = t(f, [1, 1, 1, 4, 3]);
-      expectClose(bw.warp(x, tf).dataSync(), want, 1e-6, 0, 'padding');
+      expectClose((await bw.warp(x, tf).data()), want, 1e-6, 0, 'padding');
       tf.dispose();
     }
     x.dispose();
   });
 
-  it('2D data: the depth component of the field has no effect and no gradient', () => {
+  it('2D data: the depth component of the field has no effect and no gradient', async () => {
     const shape = [1, 1, 5, 6, 1];
     const x = t(randData(shape, 1), shape);
     const f = randData([1, 1, 5, 6, 3], 2);
     const tf = t(f, [1, 1, 5, 6, 3]);
     const tf0 = t(dropUnit(f, shape), [1, 1, 5, 6, 3]);
-    expect(Array.from(bw.warp(x, tf).dataSync())).toEqual(Array.from(bw.warp(x, tf0).dataSync()));
+    expect(Array.from(await bw.warp(x, tf).data())).toEqual(Array.from(await bw.warp(x, tf0).data()));
     const { grads } = bw.valueAndGrads(() => bw.sum(bw.warp(x, tf)), [tf]);
-    const g = grads[0]!.dataSync();
+    const g = (await grads[0]!.data());
     for (let i = 0; i < g.length; i += 3) expect(Math.abs(g[i]!)).toBe(0);
   });
 
-  it('warpNearest copies labels (i32 and f32) bit-exactly and fills outside samples', () => {
+  it('warpNearest copies labels (i32 and f32) bit-exactly and fills outside samples', async () => {
     const shape = [2, 3, 4, 5, 1];
     const labels = randInts(120, 40, 3);
     const flow = randData([2, 3, 4, 5, 3], 4, -2, 2);
@@ -75,28 +75,28 @@ describe.each(backendsUnderTest())('spatial transformer on %s', (backend) => {
     const tl = bw.tensor(labels, shape), tf = t(flow, [2, 3, 4, 5, 3]);
     const y = bw.warpNearest(tl, tf, -1);
     expect(y.dtype).toBe('i32');
-    expect(Array.from(y.dataSync())).toEqual(Array.from(ref));
+    expect(Array.from(await y.data())).toEqual(Array.from(ref));
     const yf = bw.warpNearest(bw.cast(tl, 'f32'), tf, -1);
-    expect(Array.from(yf.dataSync())).toEqual(Array.from(ref));
+    expect(Array.from(await yf.data())).toEqual(Array.from(ref));
   });
 
-  it('warp rejects a field that does not match the image', () => {
+  it('warp rejects a field that does not match the image', async () => {
     const x = t(randData([1, 2, 3, 4, 1], 1), [1, 2, 3, 4, 1]);
     const f = t(randData([1, 2, 3, 4, 2], 1), [1, 2, 3, 4, 2]);
     expect(() => bw.warp(x, f)).toThrow(/warp: flow must be \[1, 2, 3, 4, 3\] to match image \[1, 2, 3, 4, 1\], got \[1, 2, 3, 4, 2\]/);
   });
 
-  it('integrateVelocity (scaling and squaring) matches the reference and differentiates', () => {
+  it('integrateVelocity (scaling and squaring) matches the reference and differentiates', async () => {
     const shape = [1, 4, 5, 6, 3];
     const v = randData(shape, 5, -1.5, 1.5);
     const r = randData(shape, 6);
-    checkGrad(([a]) => bw.sum(bw.mul(bw.integrateVelocity(a!, 4), t(r, shape))), ([a]) => weightedSumRef(integrateRef(a!, shape, 4), r),
+    await checkGrad(([a]) => bw.sum(bw.mul(bw.integrateVelocity(a!, 4), t(r, shape))), ([a]) => weightedSumRef(integrateRef(a!, shape, 4), r),
       [{ data: v, shape }], { coords: 25, rtol: 5e-3, atol: 1e-3 });
     const tv = t(v, shape);
-    expectClose(bw.integrateVelocity(tv).dataSync(), integrateRef(v, shape, 7), 1e-4, 1e-3, 'integrate 7 steps');
+    expectClose((await bw.integrateVelocity(tv).data()), integrateRef(v, shape, 7), 1e-4, 1e-3, 'integrate 7 steps');
   });
 
-  it('the integrated field of -v approximately inverts that of v', () => {
+  it('the integrated field of -v approximately inverts that of v', async () => {
     // A smooth velocity: phi_v o phi_{-v} ~ identity, so u(x) + u_(x + u(x)) ~ 0 away from the border.
     const n = 16, shape = [1, 1, n, n, 3];
     const v = new Float64Array(n * n * 3);
@@ -106,26 +106,26 @@ describe.each(backendsUnderTest())('spatial transformer on %s', (backend) => {
     }
     const tv = t(v, shape);
     const u = bw.integrateVelocity(tv), ui = bw.integrateVelocity(bw.neg(tv));
-    const comp = bw.add(ui, bw.warp(u, ui)).dataSync();
+    const comp = (await bw.add(ui, bw.warp(u, ui)).data());
     let worst = 0;
     for (let y = 3; y < n - 3; y++) for (let x = 3; x < n - 3; x++) for (const c of [1, 2]) worst = Math.max(worst, Math.abs(comp[(y * n + x) * 3 + c]!));
     expect(worst).toBeLessThan(0.1);
   });
 
-  it('resizeField2x upsamples linearly and doubles the vectors', () => {
+  it('resizeField2x upsamples linearly and doubles the vectors', async () => {
     const shape = [1, 3, 4, 5, 3];
     const f = randData(shape, 7);
     const ref = upsampleRef('linear', f, shape, [2, 2, 2]).y.map((q) => 2 * q);
     const tf = t(f, shape);
-    expectClose(bw.resizeField2x(tf).dataSync(), ref, 1e-5, 1e-4, 'resizeField2x');
+    expectClose((await bw.resizeField2x(tf).data()), ref, 1e-5, 1e-4, 'resizeField2x');
   });
 
-  it('boxSum matches direct window sums for radii 0..4 and windows wider than the volume, and is self-adjoint', () => {
+  it('boxSum matches direct window sums for radii 0..4 and windows wider than the volume, and is self-adjoint', async () => {
     const shape = [2, 5, 6, 7, 2];
     for (const radius of [[0, 0, 0], [1, 2, 3], [4, 4, 4], [0, 9, 1]] as [number, number, number][]) {
       const x = randData(shape, radius[1]);
       const r = randData(shape, 9);
-      checkGrad(([a]) => bw.sum(bw.mul(bw.boxSum(a!, radius), t(r, shape))), ([a]) => weightedSumRef(boxSumRef(a!, shape, radius), r), [{ data: x, shape }]);
+      await checkGrad(([a]) => bw.sum(bw.mul(bw.boxSum(a!, radius), t(r, shape))), ([a]) => weightedSumRef(boxSumRef(a!, shape, radius), r), [{ data: x, shape }]);
     }
   });
 });

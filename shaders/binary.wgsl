@@ -1,0 +1,36 @@
+// out[i] = a[i . aStrides] op b[i . bStrides] over a rank-6 shape. Words: 0 t0, 1 n, 2 aBase, 3 bBase
+// (first element of each bound window), 4..9 shape, 10..15 a strides, 16..21 b strides.
+override OP: u32 = 0u;
+@group(0) @binding(1) var<storage, read> a: array<f32>;
+@group(0) @binding(2) var<storage, read> b: array<f32>;
+@group(0) @binding(3) var<storage, read_write> out: array<f32>;
+fn binOp(x: f32, y: f32) -> f32 {
+  switch (OP) {
+    case 0u: { return x + y; }
+    case 1u: { return x - y; }
+    case 2u: { return x * y; }
+    case 3u: { return x / y; }
+    case 4u: { return max(x, y); }
+    case 5u: { return min(x, y); }
+    case 6u: { return powf(x, y); }
+    case 7u: { return select(0.0, 1.0, x > y); }
+    case 8u: { return select(0.0, 1.0, x == y); }
+    default: { return 0.0; }
+  }
+}
+@compute @workgroup_size(256)
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
+  let l = lin(wid, nwg, lid);
+  if (l >= pu(1u)) { return; }
+  var rem = pu(0u) + l;
+  var ai = 0u;
+  var bi = 0u;
+  for (var k = 5i; k >= 0i; k--) {
+    let s = pu(4u + u32(k));
+    let q = rem % s;
+    rem = rem / s;
+    ai += q * pu(10u + u32(k));
+    bi += q * pu(16u + u32(k));
+  }
+  out[l] = binOp(a[ai - pu(2u)], b[bi - pu(3u)]);
+}

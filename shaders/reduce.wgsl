@@ -1,0 +1,23 @@
+// x viewed as [outer, r, inner] -> out [outer, inner], one thread per output (short r).
+// Words: 0 t0 (first output), 1 n, 2 xBase, 3 outBase, 4 r, 5 inner. OP 0 sum, 1 max, 2 min.
+override OP: u32 = 0u;
+@group(0) @binding(1) var<storage, read> x: array<f32>;
+@group(0) @binding(2) var<storage, read_write> out: array<f32>;
+@compute @workgroup_size(256)
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
+  let l = lin(wid, nwg, lid);
+  if (l >= pu(1u)) { return; }
+  let g = pu(0u) + l;
+  let r = pu(4u);
+  let inner = pu(5u);
+  let o = g / inner;
+  let k = g % inner;
+  var i = o * r * inner + k - pu(2u);
+  var acc = x[i];
+  for (var j = 1u; j < r; j++) {
+    i += inner;
+    let v = x[i];
+    if (OP == 0u) { acc += v; } else if (OP == 1u) { acc = select(acc, v, v > acc); } else { acc = select(acc, v, v < acc); }
+  }
+  out[g - pu(3u)] = acc;
+}

@@ -1,0 +1,48 @@
+// x viewed as [outer, r, inner] -> out [outer, nb, inner]: one workgroup per output and block of B
+// along r (nb = ceil(r / B)); each thread folds at most B / 256 values, then a tree over the workgroup.
+// Long sums run as several such passes (the host repeats until r <= B), so every sum is a tree of
+// short sequential runs and stays accurate without f64. Words: 0 t0 (first output), 1 n (workgroups
+// = outputs * nb), 2 xBase, 3 outBase, 4 r, 5 inner, 6 B, 7 nb. OP 0 sum, 1 max, 2 min.
+override OP: u32 = 0u;
+@group(0) @binding(1) var<storage, read> x: array<f32>;
+@group(0) @binding(2) var<storage, read_write> out: array<f32>;
+var<workgroup> part: array<f32, 256>;
+fn fold(a: f32, v: f32) -> f32 {
+  if (OP == 0u) { return a + v; }
+  if (OP == 1u) { return select(a, v, v > a); }
+  return select(a, v, v < a);
+}
+@compute @workgroup_size(256)
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
+  let w = wgLin(wid, nwg);
+  let live = w < pu(1u);
+  let nb = pu(7u);
+  let B = pu(6u);
+  let g = pu(0u) + w / nb;
+  let q = w % nb;
+  let r = pu(4u);
+  let inner = pu(5u);
+  let o = g / inner;
+  let k = g % inner;
+  let t = lid.x;
+  var acc = 0.0;
+  var have = false;
+  if (live) {
+    let base = o * r * inner + k - pu(2u);
+    let j1 = min(r, q * B + B);
+    for (var j = q * B + t; j < j1; j += WG) {
+      let v = x[base + j * inner];
+      if (have) { acc = fold(acc, v); } else { acc = v; have = true; }
+    }
+  }
+  part[t] = acc;
+  workgroupBarrier();
+  // a thread without elements takes thread 0's value (neutral for max/min) or 0 (sum)
+  if (!have) { part[t] = select(part[0], 0.0, OP == 0u); }
+  workgroupBarrier();
+  for (var s = WG / 2u; s > 0u; s >>= 1u) {
+    if (t < s) { part[t] = fold(part[t], part[t + s]); }
+    workgroupBarrier();
+  }
+  if (t == 0u && live) { out[(o * nb + q) * inner + k - pu(3u)] = part[0]; }
+}

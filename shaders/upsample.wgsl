@@ -1,0 +1,39 @@
+// x2 upsampling per axis with f = 2: MODE 0 nearest, 1 linear (PyTorch align_corners = false).
+// Words: 0 t0, 1 n, 2..12 geometry, 13 xBase, 14 yBase.
+override MODE: u32 = 0u;
+@group(0) @binding(1) var<storage, read> x: array<f32>;
+@group(0) @binding(2) var<storage, read_write> y: array<f32>;
+@compute @workgroup_size(256)
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
+  let l = lin(wid, nwg, lid);
+  if (l >= pu(1u)) { return; }
+  let g = pu(0u) + l;
+  let d = R(1u); let h = R(2u); let w = R(3u); let c = R(4u);
+  let fd = R(5u); let fh = R(6u); let fw = R(7u); let od = R(8u); let oh = R(9u); let ow = R(10u);
+  let ch = g % c;
+  var r = g / c;
+  let ox = r % ow; r /= ow;
+  let oy = r % oh; r /= oh;
+  let oz = r % od;
+  let b = r / od;
+  if (MODE == 0u) {
+    y[g - pu(14u)] = x[(((b * d + oz / fd) * h + oy / fh) * w + ox / fw) * c + ch - pu(13u)];
+    return;
+  }
+  let tz = linTaps(oz, d, fd); let ty = linTaps(oy, h, fh); let tx = linTaps(ox, w, fw);
+  var acc = 0.0;
+  for (var a = 0u; a < tz.nt; a++) {
+    let iz = select(tz.i1, tz.i0, a == 0u);
+    let wz = select(tz.t, 1.0 - tz.t, a == 0u);
+    for (var q = 0u; q < ty.nt; q++) {
+      let iy = select(ty.i1, ty.i0, q == 0u);
+      let wzy = wz * select(ty.t, 1.0 - ty.t, q == 0u);
+      for (var s = 0u; s < tx.nt; s++) {
+        let ix = select(tx.i1, tx.i0, s == 0u);
+        let wt = wzy * select(tx.t, 1.0 - tx.t, s == 0u);
+        acc += wt * x[(((b * d + iz) * h + iy) * w + ix) * c + ch - pu(13u)];
+      }
+    }
+  }
+  y[g - pu(14u)] = acc;
+}

@@ -1,0 +1,46 @@
+// Nearest-neighbour warp (labels): the 32-bit words of x at floor(p + 0.5) per axis, or `outside`.
+// Rounds exactly like the wasm kernel's float64 arithmetic: floor(pos + u + 0.5) = pos + floor(u) +
+// (frac(u) >= 0.5), with frac computed exactly. The image is bound as up to four windows of W elements
+// (see warp.wgsl). Words: 0 t0, 1 n, 2 outside bits, 3 flowBase, 4..8 n, d, h, w, c, 9 W, 10 yBase.
+@group(0) @binding(1) var<storage, read> x0: array<u32>;
+@group(0) @binding(2) var<storage, read> x1: array<u32>;
+@group(0) @binding(3) var<storage, read> x2: array<u32>;
+@group(0) @binding(4) var<storage, read> x3: array<u32>;
+@group(0) @binding(5) var<storage, read> flow: array<f32>;
+@group(0) @binding(6) var<storage, read_write> y: array<u32>;
+fn x(i: u32) -> u32 {
+  let W = pu(9u);
+  let k = i / W;
+  if (k == 0u) { return x0[i]; }
+  if (k == 1u) { return x1[i - W]; }
+  if (k == 2u) { return x2[i - 2u * W]; }
+  return x3[i - 3u * W];
+}
+fn nearest(pos: u32, u: f32) -> f32 {
+  let r = floor(u);
+  return f32(pos) + r + select(0.0, 1.0, u - r >= 0.5);
+}
+@compute @workgroup_size(256)
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
+  let l = lin(wid, nwg, lid);
+  if (l >= pu(1u)) { return; }
+  let g = pu(0u) + l;
+  let d = WS(1u); let h = WS(2u); let w = WS(3u); let c = WS(4u);
+  let ch = g % c;
+  let v = g / c;
+  var r = v;
+  let xx = r % w; r /= w;
+  let yy = r % h; r /= h;
+  let z = r % d;
+  let b = r / d;
+  let f = 3u * v - pu(3u);
+  let qz = nearest(z, flow[f]);
+  let qy = nearest(yy, flow[f + 1u]);
+  let qx = nearest(xx, flow[f + 2u]);
+  // NaN fails every comparison: outside
+  if (qz >= 0.0 && qz < f32(d) && qy >= 0.0 && qy < f32(h) && qx >= 0.0 && qx < f32(w)) {
+    y[g - pu(10u)] = x((((b * d + u32(qz)) * h + u32(qy)) * w + u32(qx)) * c + ch);
+  } else {
+    y[g - pu(10u)] = pu(2u);
+  }
+}
