@@ -16,6 +16,7 @@
 // - weight gradient: per (batch, oz) plane, per tap, 4 input channels x 8 output channels
 //   accumulated in registers over the (oy, ox) plane, vectorised over cout.
 // Channel counts that are not multiples of 4 (or 8) fall back to smaller blocks and scalar tails.
+import { fmadd } from './fma';
 
 // ---- small helpers ---------------------------------------------------------------------------
 
@@ -85,13 +86,13 @@ function conv_f4x8(xp: usize, xv: usize, wp: usize, yp: usize, yv: usize, bp: us
       for (let j = 0; j < len; j++) {
         const w0 = v128.load(wq), w1 = v128.load(wq, 16);
         let s = v128.load32_splat(xq);
-        a00 = f32x4.add(a00, f32x4.mul(s, w0)); a01 = f32x4.add(a01, f32x4.mul(s, w1));
+        a00 = fmadd(s, w0, a00); a01 = fmadd(s, w1, a01);
         s = v128.load32_splat(xq + xv);
-        a10 = f32x4.add(a10, f32x4.mul(s, w0)); a11 = f32x4.add(a11, f32x4.mul(s, w1));
+        a10 = fmadd(s, w0, a10); a11 = fmadd(s, w1, a11);
         s = v128.load32_splat(xq + xv2);
-        a20 = f32x4.add(a20, f32x4.mul(s, w0)); a21 = f32x4.add(a21, f32x4.mul(s, w1));
+        a20 = fmadd(s, w0, a20); a21 = fmadd(s, w1, a21);
         s = v128.load32_splat(xq + xv3);
-        a30 = f32x4.add(a30, f32x4.mul(s, w0)); a31 = f32x4.add(a31, f32x4.mul(s, w1));
+        a30 = fmadd(s, w0, a30); a31 = fmadd(s, w1, a31);
         xq += 4; wq += wjs;
       }
       xy += xys; wy += wys;
@@ -117,10 +118,10 @@ function conv_f4x4(xp: usize, xv: usize, wp: usize, yp: usize, yv: usize, bp: us
       let xq = xy, wq = wy;
       for (let j = 0; j < len; j++) {
         const w0 = v128.load(wq);
-        a0 = f32x4.add(a0, f32x4.mul(v128.load32_splat(xq), w0));
-        a1 = f32x4.add(a1, f32x4.mul(v128.load32_splat(xq + xv), w0));
-        a2 = f32x4.add(a2, f32x4.mul(v128.load32_splat(xq + xv2), w0));
-        a3 = f32x4.add(a3, f32x4.mul(v128.load32_splat(xq + xv3), w0));
+        a0 = fmadd(v128.load32_splat(xq), w0, a0);
+        a1 = fmadd(v128.load32_splat(xq + xv), w0, a1);
+        a2 = fmadd(v128.load32_splat(xq + xv2), w0, a2);
+        a3 = fmadd(v128.load32_splat(xq + xv3), w0, a3);
         xq += 4; wq += wjs;
       }
       xy += xys; wy += wys;
@@ -152,10 +153,10 @@ function conv_f4x1(xp: usize, xv: usize, wp: usize, yp: usize, yv: usize, bp: us
         w0 = v128.load32_lane(wq + wjs, w0, 1);
         w0 = v128.load32_lane(wq + wj2, w0, 2);
         w0 = v128.load32_lane(wq + wj3, w0, 3);
-        a0 = f32x4.add(a0, f32x4.mul(v128.load(xq), w0));
-        a1 = f32x4.add(a1, f32x4.mul(v128.load(xq + xv), w0));
-        a2 = f32x4.add(a2, f32x4.mul(v128.load(xq + xv2), w0));
-        a3 = f32x4.add(a3, f32x4.mul(v128.load(xq + xv3), w0));
+        a0 = fmadd(v128.load(xq), w0, a0);
+        a1 = fmadd(v128.load(xq + xv), w0, a1);
+        a2 = fmadd(v128.load(xq + xv2), w0, a2);
+        a3 = fmadd(v128.load(xq + xv3), w0, a3);
         xq += 16; wq += wj4;
       }
       for (let j = len4 << 2; j < len; j++) {
@@ -188,8 +189,8 @@ function conv_f1x8(xp: usize, wp: usize, yp: usize, bp: usize,
       let xq = xy, wq = wy;
       for (let j = 0; j < len; j++) {
         const s = v128.load32_splat(xq);
-        a0 = f32x4.add(a0, f32x4.mul(s, v128.load(wq)));
-        a1 = f32x4.add(a1, f32x4.mul(s, v128.load(wq, 16)));
+        a0 = fmadd(s, v128.load(wq), a0);
+        a1 = fmadd(s, v128.load(wq, 16), a1);
         xq += 4; wq += wjs;
       }
       xy += xys; wy += wys;
@@ -209,7 +210,7 @@ function conv_f1x4(xp: usize, wp: usize, yp: usize, bp: usize,
     for (let q = 0; q < ny; q++) {
       let xq = xy, wq = wy;
       for (let j = 0; j < len; j++) {
-        a0 = f32x4.add(a0, f32x4.mul(v128.load32_splat(xq), v128.load(wq)));
+        a0 = fmadd(v128.load32_splat(xq), v128.load(wq), a0);
         xq += 4; wq += wjs;
       }
       xy += xys; wy += wys;
@@ -235,7 +236,7 @@ function conv_f1x1(xp: usize, wp: usize, yp: usize, bp: usize,
         w0 = v128.load32_lane(wq + wjs, w0, 1);
         w0 = v128.load32_lane(wq + wj2, w0, 2);
         w0 = v128.load32_lane(wq + wj3, w0, 3);
-        a0 = f32x4.add(a0, f32x4.mul(v128.load(xq), w0));
+        a0 = fmadd(v128.load(xq), w0, a0);
         xq += 16; wq += wj4;
       }
       for (let j = len4 << 2; j < len; j++) {
@@ -251,6 +252,11 @@ function conv_f1x1(xp: usize, wp: usize, yp: usize, bp: usize,
 }
 
 export function conv3d(x: usize, w: usize, bias: usize, y: usize, geom: usize): void {
+  conv3dRows(x, w, bias, y, geom, 0, load<i32>(geom, 0) * load<i32>(geom, 60) * load<i32>(geom, 64));
+}
+
+// Output rows [r0, r1) of the flattened (b, oz, oy) axis: the unit a thread takes (threads.ts).
+export function conv3dRows(x: usize, w: usize, bias: usize, y: usize, geom: usize, r0: i32, r1: i32): void {
   const n = load<i32>(geom, 0), d = load<i32>(geom, 4), h = load<i32>(geom, 8), wd = load<i32>(geom, 12);
   const cin = load<i32>(geom, 16), kd = load<i32>(geom, 20), kh = load<i32>(geom, 24), kw = load<i32>(geom, 28);
   const cout = load<i32>(geom, 32), sd = load<i32>(geom, 36), sh = load<i32>(geom, 40), sw = load<i32>(geom, 44);
@@ -266,12 +272,13 @@ export function conv3d(x: usize, w: usize, bias: usize, y: usize, geom: usize): 
   const yv = <usize>cout * 4;
   const co8 = cout & ~7, co4 = cout & ~3;
 
-  for (let b = 0; b < n; b++) {
-    for (let oz = 0; oz < od; oz++) {
+  for (let r = r0; r < r1; r++) {
+    const oy = r % oh, bz = r / oh, oz = bz % od, b = bz / od;
+    {
       const iz0 = oz * sd - pd;
       const kz0 = max<i32>(0, -iz0), kz1 = min<i32>(kd, d - iz0);
       const nz = max<i32>(0, kz1 - kz0);
-      for (let oy = 0; oy < oh; oy++) {
+      {
         const iy0 = oy * sh - ph;
         const ky0 = max<i32>(0, -iy0), ky1 = min<i32>(kh, h - iy0);
         const ny = nz > 0 ? max<i32>(0, ky1 - ky0) : 0;
@@ -355,13 +362,13 @@ function conv_bi4x2(dyp: usize, dyv: usize, wp: usize, wci: usize, dxp: usize, d
         for (let c = 0; c < nco4; c++) {
           const w0 = v128.load(ww), w1 = v128.load(ww + wci);
           let v = v128.load(g);
-          a00 = f32x4.add(a00, f32x4.mul(v, w0)); a01 = f32x4.add(a01, f32x4.mul(v, w1));
+          a00 = fmadd(v, w0, a00); a01 = fmadd(v, w1, a01);
           v = v128.load(g + dyv);
-          a10 = f32x4.add(a10, f32x4.mul(v, w0)); a11 = f32x4.add(a11, f32x4.mul(v, w1));
+          a10 = fmadd(v, w0, a10); a11 = fmadd(v, w1, a11);
           v = v128.load(g + dyv2);
-          a20 = f32x4.add(a20, f32x4.mul(v, w0)); a21 = f32x4.add(a21, f32x4.mul(v, w1));
+          a20 = fmadd(v, w0, a20); a21 = fmadd(v, w1, a21);
           v = v128.load(g + dyv3);
-          a30 = f32x4.add(a30, f32x4.mul(v, w0)); a31 = f32x4.add(a31, f32x4.mul(v, w1));
+          a30 = fmadd(v, w0, a30); a31 = fmadd(v, w1, a31);
           g += 16; ww += 16;
         }
         gx += dyxs; wx += wxs;
@@ -390,10 +397,10 @@ function conv_bi4x1(dyp: usize, dyv: usize, wp: usize, dxp: usize, dxv: usize,
         let g = gx, ww = wx;
         for (let c = 0; c < nco4; c++) {
           const w0 = v128.load(ww);
-          a0 = f32x4.add(a0, f32x4.mul(v128.load(g), w0));
-          a1 = f32x4.add(a1, f32x4.mul(v128.load(g + dyv), w0));
-          a2 = f32x4.add(a2, f32x4.mul(v128.load(g + dyv2), w0));
-          a3 = f32x4.add(a3, f32x4.mul(v128.load(g + dyv3), w0));
+          a0 = fmadd(v128.load(g), w0, a0);
+          a1 = fmadd(v128.load(g + dyv), w0, a1);
+          a2 = fmadd(v128.load(g + dyv2), w0, a2);
+          a3 = fmadd(v128.load(g + dyv3), w0, a3);
           g += 16; ww += 16;
         }
         gx += dyxs; wx += wxs;
@@ -421,8 +428,8 @@ function conv_bi1x2(dyp: usize, wp: usize, wci: usize, dxp: usize,
         let g = gx, ww = wx;
         for (let c = 0; c < nco4; c++) {
           const v = v128.load(g);
-          a0 = f32x4.add(a0, f32x4.mul(v, v128.load(ww)));
-          a1 = f32x4.add(a1, f32x4.mul(v, v128.load(ww + wci)));
+          a0 = fmadd(v, v128.load(ww), a0);
+          a1 = fmadd(v, v128.load(ww + wci), a1);
           g += 16; ww += 16;
         }
         gx += dyxs; wx += wxs;
@@ -446,7 +453,7 @@ function conv_bi1x1(dyp: usize, wp: usize, dxp: usize,
       for (let r = 0; r < nx; r++) {
         let g = gx, ww = wx;
         for (let c = 0; c < nco4; c++) {
-          a0 = f32x4.add(a0, f32x4.mul(v128.load(g), v128.load(ww)));
+          a0 = fmadd(v128.load(g), v128.load(ww), a0);
           g += 16; ww += 16;
         }
         gx += dyxs; wx += wxs;
@@ -478,10 +485,10 @@ function conv_bit4x4(dyp: usize, dyv: usize, wp: usize, wci: usize, dxp: usize, 
           w0 = v128.load32_lane(ww + wci, w0, 1);
           w0 = v128.load32_lane(ww + wc2, w0, 2);
           w0 = v128.load32_lane(ww + wc3, w0, 3);
-          a0 = f32x4.add(a0, f32x4.mul(v128.load32_splat(g), w0));
-          a1 = f32x4.add(a1, f32x4.mul(v128.load32_splat(g + dyv), w0));
-          a2 = f32x4.add(a2, f32x4.mul(v128.load32_splat(g + dyv2), w0));
-          a3 = f32x4.add(a3, f32x4.mul(v128.load32_splat(g + dyv3), w0));
+          a0 = fmadd(v128.load32_splat(g), w0, a0);
+          a1 = fmadd(v128.load32_splat(g + dyv), w0, a1);
+          a2 = fmadd(v128.load32_splat(g + dyv2), w0, a2);
+          a3 = fmadd(v128.load32_splat(g + dyv3), w0, a3);
           g += 4; ww += 4;
         }
         gx += dyxs; wx += wxs;
@@ -513,7 +520,7 @@ function conv_bit1x4(dyp: usize, wp: usize, wci: usize, dxp: usize,
           w0 = v128.load32_lane(ww + wci, w0, 1);
           w0 = v128.load32_lane(ww + wc2, w0, 2);
           w0 = v128.load32_lane(ww + wc3, w0, 3);
-          a0 = f32x4.add(a0, f32x4.mul(v128.load32_splat(g), w0));
+          a0 = fmadd(v128.load32_splat(g), w0, a0);
           g += 4; ww += 4;
         }
         gx += dyxs; wx += wxs;
@@ -554,13 +561,18 @@ function conv_biTail(dyp: usize, wp: usize, wci: usize, dxp: usize, ci0: i32, ci
 }
 
 export function conv3dBackwardInput(dy: usize, w: usize, dx: usize, geom: usize): void {
+  conv3dBackwardInputRows(dy, w, dx, geom, 0, load<i32>(geom, 0) * load<i32>(geom, 4) * load<i32>(geom, 8));
+}
+
+// Input rows [r0, r1) of the flattened (b, iz, iy) axis (zeroed, then gathered into).
+export function conv3dBackwardInputRows(dy: usize, w: usize, dx: usize, geom: usize, r0: i32, r1: i32): void {
   const n = load<i32>(geom, 0), d = load<i32>(geom, 4), h = load<i32>(geom, 8), wd = load<i32>(geom, 12);
   const cin = load<i32>(geom, 16), kd = load<i32>(geom, 20), kh = load<i32>(geom, 24), kw = load<i32>(geom, 28);
   const cout = load<i32>(geom, 32), sd = load<i32>(geom, 36), sh = load<i32>(geom, 40), sw = load<i32>(geom, 44);
   const pd = load<i32>(geom, 48), ph = load<i32>(geom, 52), pw = load<i32>(geom, 56);
   const od = load<i32>(geom, 60), oh = load<i32>(geom, 64), ow = load<i32>(geom, 68);
 
-  conv_zero(dx, n * d * h * wd * cin);
+  conv_zero(dx + <usize>r0 * <usize>wd * <usize>cin * 4, (r1 - r0) * wd * cin);
 
   const gv = <usize>cout * 4;                      // dy bytes per output voxel
   const gys = gv * <usize>ow;                      // dy bytes per output row
@@ -577,13 +589,14 @@ export function conv3dBackwardInput(dy: usize, w: usize, dx: usize, geom: usize)
   const nco4 = cout >> 2, co4 = cout & ~3;
   const ci2 = cin & ~1, ci4 = cin & ~3;
 
-  for (let b = 0; b < n; b++) {
-    for (let iz = 0; iz < d; iz++) {
+  for (let r = r0; r < r1; r++) {
+    const iy = r % h, bz = r / h, iz = bz % d, b = bz / d;
+    {
       conv_taps(iz, pd, sd, kd, od);
       const kz0 = conv_k0, nz = conv_kn;
       if (nz == 0) continue;
       const oz0 = (iz + pd - kz0) / sd;
-      for (let iy = 0; iy < h; iy++) {
+      {
         conv_taps(iy, ph, sh, kh, oh);
         const ky0 = conv_k0, ny = conv_kn;
         if (ny == 0) continue;
@@ -674,13 +687,13 @@ function conv_bw4x8(xp: usize, dyp: usize, dwp: usize, wci: usize,
     for (let r = 0; r < nx; r++) {
       const g0 = v128.load(g), g1 = v128.load(g, 16);
       let s = v128.load32_splat(xq);
-      a00 = f32x4.add(a00, f32x4.mul(s, g0)); a01 = f32x4.add(a01, f32x4.mul(s, g1));
+      a00 = fmadd(s, g0, a00); a01 = fmadd(s, g1, a01);
       s = v128.load32_splat(xq, 4);
-      a10 = f32x4.add(a10, f32x4.mul(s, g0)); a11 = f32x4.add(a11, f32x4.mul(s, g1));
+      a10 = fmadd(s, g0, a10); a11 = fmadd(s, g1, a11);
       s = v128.load32_splat(xq, 8);
-      a20 = f32x4.add(a20, f32x4.mul(s, g0)); a21 = f32x4.add(a21, f32x4.mul(s, g1));
+      a20 = fmadd(s, g0, a20); a21 = fmadd(s, g1, a21);
       s = v128.load32_splat(xq, 12);
-      a30 = f32x4.add(a30, f32x4.mul(s, g0)); a31 = f32x4.add(a31, f32x4.mul(s, g1));
+      a30 = fmadd(s, g0, a30); a31 = fmadd(s, g1, a31);
       xq += xxs; g += gxs;
     }
     xy += xys; gy += gys;
@@ -700,10 +713,10 @@ function conv_bw4x4(xp: usize, dyp: usize, dwp: usize, wci: usize,
     let xq = xy, g = gy;
     for (let r = 0; r < nx; r++) {
       const g0 = v128.load(g);
-      a0 = f32x4.add(a0, f32x4.mul(v128.load32_splat(xq), g0));
-      a1 = f32x4.add(a1, f32x4.mul(v128.load32_splat(xq, 4), g0));
-      a2 = f32x4.add(a2, f32x4.mul(v128.load32_splat(xq, 8), g0));
-      a3 = f32x4.add(a3, f32x4.mul(v128.load32_splat(xq, 12), g0));
+      a0 = fmadd(v128.load32_splat(xq), g0, a0);
+      a1 = fmadd(v128.load32_splat(xq, 4), g0, a1);
+      a2 = fmadd(v128.load32_splat(xq, 8), g0, a2);
+      a3 = fmadd(v128.load32_splat(xq, 12), g0, a3);
       xq += xxs; g += gxs;
     }
     xy += xys; gy += gys;
@@ -723,7 +736,7 @@ function conv_bw4x1(xp: usize, dyp: usize, dwp: usize, wci: usize,
   for (let q = 0; q < ny; q++) {
     let xq = xy, g = gy;
     for (let r = 0; r < nx; r++) {
-      a0 = f32x4.add(a0, f32x4.mul(v128.load(xq), v128.load32_splat(g)));
+      a0 = fmadd(v128.load(xq), v128.load32_splat(g), a0);
       xq += xxs; g += gxs;
     }
     xy += xys; gy += gys;
@@ -735,6 +748,34 @@ function conv_bw4x1(xp: usize, dyp: usize, dwp: usize, wci: usize,
   store<f32>(p, load<f32>(p) + f32x4.extract_lane(a0, 3));
 }
 
+// Two input channels (a cin remainder, or the U-Net's first layer with cin = 2) x 16 output
+// channels: 8 accumulators, 2 splats and 4 dy loads per step (a 1 x 8 block was load-bound at a
+// quarter of the 4 x 8 block's rate).
+function conv_bw2x16(xp: usize, dyp: usize, dwp: usize, wci: usize,
+  ny: i32, xys: usize, gys: usize, nx: i32, xxs: usize, gxs: usize): void {
+  let a00 = f32x4.splat(0), a01 = f32x4.splat(0), a02 = f32x4.splat(0), a03 = f32x4.splat(0);
+  let a10 = f32x4.splat(0), a11 = f32x4.splat(0), a12 = f32x4.splat(0), a13 = f32x4.splat(0);
+  let xy = xp, gy = dyp;
+  for (let q = 0; q < ny; q++) {
+    let xq = xy, g = gy;
+    for (let r = 0; r < nx; r++) {
+      const g0 = v128.load(g), g1 = v128.load(g, 16), g2 = v128.load(g, 32), g3 = v128.load(g, 48);
+      let s = v128.load32_splat(xq);
+      a00 = fmadd(s, g0, a00); a01 = fmadd(s, g1, a01); a02 = fmadd(s, g2, a02); a03 = fmadd(s, g3, a03);
+      s = v128.load32_splat(xq, 4);
+      a10 = fmadd(s, g0, a10); a11 = fmadd(s, g1, a11); a12 = fmadd(s, g2, a12); a13 = fmadd(s, g3, a13);
+      xq += xxs; g += gxs;
+    }
+    xy += xys; gy += gys;
+  }
+  let p = dwp;
+  v128.store(p, f32x4.add(v128.load(p), a00)); v128.store(p, f32x4.add(v128.load(p, 16), a01), 16);
+  v128.store(p, f32x4.add(v128.load(p, 32), a02), 32); v128.store(p, f32x4.add(v128.load(p, 48), a03), 48);
+  p += wci;
+  v128.store(p, f32x4.add(v128.load(p), a10)); v128.store(p, f32x4.add(v128.load(p, 16), a11), 16);
+  v128.store(p, f32x4.add(v128.load(p, 32), a12), 32); v128.store(p, f32x4.add(v128.load(p, 48), a13), 48);
+}
+
 function conv_bw1x8(xp: usize, dyp: usize, dwp: usize,
   ny: i32, xys: usize, gys: usize, nx: i32, xxs: usize, gxs: usize): void {
   let a0 = f32x4.splat(0), a1 = f32x4.splat(0);
@@ -743,8 +784,8 @@ function conv_bw1x8(xp: usize, dyp: usize, dwp: usize,
     let xq = xy, g = gy;
     for (let r = 0; r < nx; r++) {
       const s = v128.load32_splat(xq);
-      a0 = f32x4.add(a0, f32x4.mul(s, v128.load(g)));
-      a1 = f32x4.add(a1, f32x4.mul(s, v128.load(g, 16)));
+      a0 = fmadd(s, v128.load(g), a0);
+      a1 = fmadd(s, v128.load(g, 16), a1);
       xq += xxs; g += gxs;
     }
     xy += xys; gy += gys;
@@ -760,7 +801,7 @@ function conv_bw1x4(xp: usize, dyp: usize, dwp: usize,
   for (let q = 0; q < ny; q++) {
     let xq = xy, g = gy;
     for (let r = 0; r < nx; r++) {
-      a0 = f32x4.add(a0, f32x4.mul(v128.load32_splat(xq), v128.load(g)));
+      a0 = fmadd(v128.load32_splat(xq), v128.load(g), a0);
       xq += xxs; g += gxs;
     }
     xy += xys; gy += gys;
@@ -784,12 +825,20 @@ function conv_bw1x1(xp: usize, dyp: usize, dwp: usize,
 }
 
 export function conv3dBackwardWeight(x: usize, dy: usize, dw: usize, geom: usize): void {
+  conv3dBackwardWeightRows(x, dy, dw, geom, 0, load<i32>(geom, 0) * load<i32>(geom, 60) * load<i32>(geom, 64), 0);
+}
+
+// The weight gradient of output rows [r0, r1) of the flattened (b, oz, oy) axis, written (not
+// accumulated) into partial buffer `part` at dw + part * |dw|: threads write disjoint partials and the
+// caller sums them in a fixed order, so the result does not depend on which thread ran which rows.
+export function conv3dBackwardWeightRows(x: usize, dy: usize, dw: usize, geom: usize, r0: i32, r1: i32, part: i32): void {
   const n = load<i32>(geom, 0), d = load<i32>(geom, 4), h = load<i32>(geom, 8), wd = load<i32>(geom, 12);
   const cin = load<i32>(geom, 16), kd = load<i32>(geom, 20), kh = load<i32>(geom, 24), kw = load<i32>(geom, 28);
   const cout = load<i32>(geom, 32), sd = load<i32>(geom, 36), sh = load<i32>(geom, 40), sw = load<i32>(geom, 44);
   const pd = load<i32>(geom, 48), ph = load<i32>(geom, 52), pw = load<i32>(geom, 56);
   const od = load<i32>(geom, 60), oh = load<i32>(geom, 64), ow = load<i32>(geom, 68);
 
+  dw += <usize>part * <usize>(kd * kh * kw * cin * cout) * 4;
   conv_zero(dw, kd * kh * kw * cin * cout);
 
   const xv1 = <usize>cin * 4;                      // x bytes per voxel
@@ -803,15 +852,18 @@ export function conv3dBackwardWeight(x: usize, dy: usize, dw: usize, geom: usize
   const wtap = wci * <usize>cin;                   // dw bytes per tap
   const ci4 = cin & ~3, co8 = cout & ~7, co4 = cout & ~3;
 
-  for (let b = 0; b < n; b++) {
-    for (let oz = 0; oz < od; oz++) {
+  for (let bz = r0 / oh; bz * oh < r1; bz++) {
+    const oz = bz % od, b = bz / od;
+    // This slab's rows of the plane.
+    const rlo = max<i32>(0, r0 - bz * oh), rhi = min<i32>(oh, r1 - bz * oh);
+    {
       const iz0 = oz * sd - pd;
       const kz0 = max<i32>(0, -iz0), kz1 = min<i32>(kd, d - iz0);
       const gplane = dy + <usize>(b * od + oz) * gzs;
       for (let kz = kz0; kz < kz1; kz++) {
         const xpl = x + <usize>(b * d + iz0 + kz) * xplane;
         for (let ky = 0; ky < kh; ky++) {
-          const oy0 = conv_outLo(ph, ky, sh), oy1 = conv_outHi(ph, ky, sh, h, oh);
+          const oy0 = max<i32>(rlo, conv_outLo(ph, ky, sh)), oy1 = min<i32>(rhi, conv_outHi(ph, ky, sh, h, oh));
           if (oy1 <= oy0) continue;
           const ny = oy1 - oy0;
           for (let kx = 0; kx < kw; kx++) {
@@ -839,6 +891,31 @@ export function conv3dBackwardWeight(x: usize, dy: usize, dw: usize, geom: usize
                 conv_bw4x1(xc, gp + off, wc + off, wci, ny, xys, gys, nx, xxs, gxs);
               }
             }
+            const co16 = cout & ~15;
+            for (; ci + 2 <= cin && co16 > 0; ci += 2) {
+              const xc = xp + (<usize>ci << 2), wc = wp + <usize>ci * wci;
+              for (let co = 0; co < co16; co += 16) {
+                const off = <usize>co << 2;
+                conv_bw2x16(xc, gp + off, wc + off, wci, ny, xys, gys, nx, xxs, gxs);
+              }
+              for (let c1 = ci; c1 < ci + 2; c1++) {
+                const xc1 = xp + (<usize>c1 << 2), wc1 = wp + <usize>c1 * wci;
+                let co = co16;
+                for (; co < co8; co += 8) {
+                  const off = <usize>co << 2;
+                  conv_bw1x8(xc1, gp + off, wc1 + off, ny, xys, gys, nx, xxs, gxs);
+                }
+                if (co < co4) {
+                  const off = <usize>co << 2;
+                  conv_bw1x4(xc1, gp + off, wc1 + off, ny, xys, gys, nx, xxs, gxs);
+                  co += 4;
+                }
+                for (; co < cout; co++) {
+                  const off = <usize>co << 2;
+                  conv_bw1x1(xc1, gp + off, wc1 + off, ny, xys, gys, nx, xxs, gxs);
+                }
+              }
+            }
             for (; ci < cin; ci++) {
               const xc = xp + (<usize>ci << 2), wc = wp + <usize>ci * wci;
               let co = 0;
@@ -856,6 +933,27 @@ export function conv3dBackwardWeight(x: usize, dy: usize, dw: usize, geom: usize
                 conv_bw1x1(xc, gp + off, wc + off, ny, xys, gys, nx, xxs, gxs);
               }
             }
+          }
+        }
+      }
+    }
+  }
+}
+
+// ---- input gradient as a forward convolution (stride 1) --------------------------------------
+// For stride 1 the input gradient is a convolution of dy with the kernel flipped in space and
+// transposed in channels (padding k - 1 - p before), so it can run on the forward kernel, whose
+// register blocking (4 voxels x 8 channels, long contiguous inner runs) is faster than the gather
+// form's short loops over cout. This writes that kernel: out[kd-1-a, kh-1-b, kw-1-c, co, ci] = w[a, b, c, ci, co].
+export function convFlipWeights(w: usize, out: usize, kd: i32, kh: i32, kw: i32, cin: i32, cout: i32): void {
+  for (let a = 0; a < kd; a++) {
+    for (let b = 0; b < kh; b++) {
+      for (let c = 0; c < kw; c++) {
+        const src = w + <usize>(((a * kh + b) * kw + c) * cin * cout) * 4;
+        const dst = out + <usize>((((kd - 1 - a) * kh + (kh - 1 - b)) * kw + (kw - 1 - c)) * cin * cout) * 4;
+        for (let ci = 0; ci < cin; ci++) {
+          for (let co = 0; co < cout; co++) {
+            store<f32>(dst + <usize>(co * cin + ci) * 4, load<f32>(src + <usize>(ci * cout + co) * 4));
           }
         }
       }

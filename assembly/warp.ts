@@ -21,6 +21,7 @@
 //
 // Nothing here allocates; the only scratch space is the `scratch` argument of boxSum. Outputs must
 // not alias inputs (y, dx, dflow, scratch are distinct from x, flow, dy).
+import { fmadd } from './fma';
 
 // ---------------------------------------------------------------------------------------------
 // Per-axis helpers (all inlined).
@@ -88,6 +89,26 @@
   return v;
 }
 
+/** The adjacent pairs (x[o], x[o + 1]) at lanes 0, 1 of `offs` (bytes), as [a0, b0, a1, b1]. */
+// @ts-ignore: decorator
+@inline function pairs01(base: usize, offs: v128): v128 {
+  const v = v128.load64_zero(base + <usize>i32x4.extract_lane(offs, 0));
+  return v128.load64_lane(base + <usize>i32x4.extract_lane(offs, 1), v, 1);
+}
+/** The same for lanes 2, 3. */
+// @ts-ignore: decorator
+@inline function pairs23(base: usize, offs: v128): v128 {
+  const v = v128.load64_zero(base + <usize>i32x4.extract_lane(offs, 2));
+  return v128.load64_lane(base + <usize>i32x4.extract_lane(offs, 3), v, 1);
+}
+
+/** wA * x[o] + wB * x[o + 1] per lane: one 8-byte load per lane instead of two 4-byte gathers. */
+// @ts-ignore: decorator
+@inline function lerpPairs(base: usize, offs: v128, wA: v128, wB: v128): v128 {
+  const lo = pairs01(base, offs), hi = pairs23(base, offs);
+  return fmadd(wB, v128.shuffle<f32>(lo, hi, 1, 3, 5, 7), f32x4.mul(wA, v128.shuffle<f32>(lo, hi, 0, 2, 4, 6)));
+}
+
 /**
  * c == 1, w >= 4: the floor(w / 4) * 4 first voxels of row (z, yy), 4 at a time. Along W the two
  * corners are read as the adjacent pair (cx, cx + 1), cx = clamp(ix, 0, w - 2), so both loads stay
@@ -140,14 +161,211 @@ function warpRowC1(xb: usize, fp: usize, yp: usize, z: i32, yy: i32, d: i32, h: 
     const r01 = i32x4.shl(i32x4.add(i32x4.add(oz0, oy1), cx), 2);
     const r10 = i32x4.shl(i32x4.add(i32x4.add(oz1, oy0), cx), 2);
     const r11 = i32x4.shl(i32x4.add(i32x4.add(oz1, oy1), cx), 2);
-    const q00 = f32x4.add(f32x4.mul(wA, gather4(xb, r00, 0)), f32x4.mul(wB, gather4(xb, r00, 4)));
-    const q01 = f32x4.add(f32x4.mul(wA, gather4(xb, r01, 0)), f32x4.mul(wB, gather4(xb, r01, 4)));
-    const q10 = f32x4.add(f32x4.mul(wA, gather4(xb, r10, 0)), f32x4.mul(wB, gather4(xb, r10, 4)));
-    const q11 = f32x4.add(f32x4.mul(wA, gather4(xb, r11, 0)), f32x4.mul(wB, gather4(xb, r11, 4)));
-    const v0 = f32x4.add(f32x4.mul(wy0, q00), f32x4.mul(wy1, q01));
-    const v1 = f32x4.add(f32x4.mul(wy0, q10), f32x4.mul(wy1, q11));
-    v128.store(yp, f32x4.add(f32x4.mul(wz0, v0), f32x4.mul(wz1, v1)));
+    const q00 = lerpPairs(xb, r00, wA, wB);
+    const q01 = lerpPairs(xb, r01, wA, wB);
+    const q10 = lerpPairs(xb, r10, wA, wB);
+    const q11 = lerpPairs(xb, r11, wA, wB);
+    const v0 = fmadd(wy1, q01, f32x4.mul(wy0, q00));
+    const v1 = fmadd(wy1, q11, f32x4.mul(wy0, q10));
+    v128.store(yp, fmadd(wz1, v1, f32x4.mul(wz0, v0)));
     yp += 16;
+  }
+}
+
+/**
+ * 1 < c < 4 (e.g. a 3-channel image), w >= 4: as warpRowC1, the weights of 4 voxels computed once in
+ * SIMD and shared by the channels, one gather per corner and channel (the per-voxel scalar path
+ * would recompute them per voxel and could not vectorise over so few channels).
+ */
+function warpRowC(xb: usize, fp: usize, yp: usize, z: i32, yy: i32, d: i32, h: i32, w: i32, c: i32): void {
+  const cb = <usize>c << 2, cV = i32x4.splat(c << 2);
+  const hw = h * w;
+  const one = f32x4.splat(1.0);
+  const zero = i32x4.splat(0), plus1 = i32x4.splat(1), minus1 = i32x4.splat(-1);
+  const dV = i32x4.splat(d), hV = i32x4.splat(h);
+  const dLast = i32x4.splat(d - 1), hLast = i32x4.splat(h - 1), wLast2 = i32x4.splat(w - 2);
+  const hwV = i32x4.splat(hw), wV = i32x4.splat(w);
+  const dHi = f32x4.splat(<f32>(d + 1)), hHi = f32x4.splat(<f32>(h + 1)), wHi = f32x4.splat(<f32>(w + 1));
+  const zI = i32x4.splat(z), yI = i32x4.splat(yy);
+  const zF = f32x4.splat(<f32>z), yF = f32x4.splat(<f32>yy);
+  const w4 = w & ~3;
+  for (let xx = 0; xx < w4; xx += 4) {
+    const f0 = v128.load(fp), f1 = v128.load(fp, 16), f2 = v128.load(fp, 32);
+    fp += 48;
+    const uz = flowZ(f0, f1, f2), uy = flowY(f0, f1, f2), ux = flowX(f0, f1, f2);
+    const xI = i32x4.add(i32x4.splat(xx), i32x4(0, 1, 2, 3));
+    const xF = f32x4.convert_i32x4_s(xI);
+    // D
+    const iz = floorCoord4(zF, uz, dHi);
+    const tz = f32x4.sub(uz, f32x4.convert_i32x4_s(i32x4.sub(iz, zI)));
+    const iz1 = i32x4.add(iz, plus1);
+    const wz0 = v128.and(f32x4.sub(one, tz), i32x4.lt_u(iz, dV));
+    const wz1 = v128.and(tz, i32x4.lt_u(iz1, dV));
+    const oz0 = i32x4.mul(i32x4.min_s(i32x4.max_s(iz, zero), dLast), hwV);
+    const oz1 = i32x4.mul(i32x4.min_s(i32x4.max_s(iz1, zero), dLast), hwV);
+    // H
+    const iy = floorCoord4(yF, uy, hHi);
+    const ty = f32x4.sub(uy, f32x4.convert_i32x4_s(i32x4.sub(iy, yI)));
+    const iy1 = i32x4.add(iy, plus1);
+    const wy0 = v128.and(f32x4.sub(one, ty), i32x4.lt_u(iy, hV));
+    const wy1 = v128.and(ty, i32x4.lt_u(iy1, hV));
+    const oy0 = i32x4.mul(i32x4.min_s(i32x4.max_s(iy, zero), hLast), wV);
+    const oy1 = i32x4.mul(i32x4.min_s(i32x4.max_s(iy1, zero), hLast), wV);
+    // W: pair (cx, cx + 1)
+    const ix = floorCoord4(xF, ux, wHi);
+    const tx = f32x4.sub(ux, f32x4.convert_i32x4_s(i32x4.sub(ix, xI)));
+    const cx = i32x4.min_s(i32x4.max_s(ix, zero), wLast2);
+    const delta = i32x4.sub(cx, ix);
+    const m0 = i32x4.eq(delta, zero), m1 = i32x4.eq(delta, plus1), mm1 = i32x4.eq(delta, minus1);
+    const omtx = f32x4.sub(one, tx);
+    const wA = v128.or(v128.and(omtx, m0), v128.and(tx, m1));
+    const wB = v128.or(v128.and(omtx, mm1), v128.and(tx, m0));
+    // voxel offsets in bytes (c channels per voxel)
+    const r00 = i32x4.mul(i32x4.add(i32x4.add(oz0, oy0), cx), cV);
+    const r01 = i32x4.mul(i32x4.add(i32x4.add(oz0, oy1), cx), cV);
+    const r10 = i32x4.mul(i32x4.add(i32x4.add(oz1, oy0), cx), cV);
+    const r11 = i32x4.mul(i32x4.add(i32x4.add(oz1, oy1), cx), cV);
+    // The weights are shared by the channels: one gather per corner and channel.
+    const w00 = f32x4.mul(wz0, wy0), w01 = f32x4.mul(wz0, wy1), w10 = f32x4.mul(wz1, wy0), w11 = f32x4.mul(wz1, wy1);
+    const a00 = f32x4.mul(w00, wA), b00 = f32x4.mul(w00, wB), a01 = f32x4.mul(w01, wA), b01 = f32x4.mul(w01, wB);
+    const a10 = f32x4.mul(w10, wA), b10 = f32x4.mul(w10, wB), a11 = f32x4.mul(w11, wA), b11 = f32x4.mul(w11, wB);
+    for (let ch = 0; ch < c; ch++) {
+      const e0 = <usize>ch << 2, e1 = e0 + cb;
+      let v = f32x4.mul(a00, gather4(xb, r00, e0));
+      v = fmadd(b00, gather4(xb, r00, e1), v);
+      v = fmadd(a01, gather4(xb, r01, e0), v);
+      v = fmadd(b01, gather4(xb, r01, e1), v);
+      v = fmadd(a10, gather4(xb, r10, e0), v);
+      v = fmadd(b10, gather4(xb, r10, e1), v);
+      v = fmadd(a11, gather4(xb, r11, e0), v);
+      v = fmadd(b11, gather4(xb, r11, e1), v);
+      const o = yp + e0;
+      store<f32>(o, f32x4.extract_lane(v, 0));
+      store<f32>(o + cb, f32x4.extract_lane(v, 1));
+      store<f32>(o + 2 * cb, f32x4.extract_lane(v, 2));
+      store<f32>(o + 3 * cb, f32x4.extract_lane(v, 3));
+    }
+    yp += cb << 2;
+  }
+}
+
+/**
+ * c == 3 (an RGB-like image, the warp-full case), w >= 4: the weights of 4 voxels in SIMD as above,
+ * then per voxel SIMD over its 3 channels: each corner is one 16-byte load (3 channels and a spare),
+ * its weight splat from the voxel's lane. 8 loads per voxel instead of 24 gathered lanes. Reads up
+ * to 4 bytes past the last voxel: the allocator keeps 16 spare bytes after every block.
+ */
+function warpRowC3(xb: usize, fp: usize, yp: usize, z: i32, yy: i32, d: i32, h: i32, w: i32): void {
+  const cV = i32x4.splat(12);
+  const hw = h * w;
+  const one = f32x4.splat(1.0);
+  const zero = i32x4.splat(0), plus1 = i32x4.splat(1), minus1 = i32x4.splat(-1);
+  const dV = i32x4.splat(d), hV = i32x4.splat(h);
+  const dLast = i32x4.splat(d - 1), hLast = i32x4.splat(h - 1), wLast2 = i32x4.splat(w - 2);
+  const hwV = i32x4.splat(hw), wV = i32x4.splat(w);
+  const dHi = f32x4.splat(<f32>(d + 1)), hHi = f32x4.splat(<f32>(h + 1)), wHi = f32x4.splat(<f32>(w + 1));
+  const zI = i32x4.splat(z), yI = i32x4.splat(yy);
+  const zF = f32x4.splat(<f32>z), yF = f32x4.splat(<f32>yy);
+  const w4 = w & ~3;
+  for (let xx = 0; xx < w4; xx += 4) {
+    const f0 = v128.load(fp), f1 = v128.load(fp, 16), f2 = v128.load(fp, 32);
+    fp += 48;
+    const uz = flowZ(f0, f1, f2), uy = flowY(f0, f1, f2), ux = flowX(f0, f1, f2);
+    const xI = i32x4.add(i32x4.splat(xx), i32x4(0, 1, 2, 3));
+    const xF = f32x4.convert_i32x4_s(xI);
+    // D
+    const iz = floorCoord4(zF, uz, dHi);
+    const tz = f32x4.sub(uz, f32x4.convert_i32x4_s(i32x4.sub(iz, zI)));
+    const iz1 = i32x4.add(iz, plus1);
+    const wz0 = v128.and(f32x4.sub(one, tz), i32x4.lt_u(iz, dV));
+    const wz1 = v128.and(tz, i32x4.lt_u(iz1, dV));
+    const oz0 = i32x4.mul(i32x4.min_s(i32x4.max_s(iz, zero), dLast), hwV);
+    const oz1 = i32x4.mul(i32x4.min_s(i32x4.max_s(iz1, zero), dLast), hwV);
+    // H
+    const iy = floorCoord4(yF, uy, hHi);
+    const ty = f32x4.sub(uy, f32x4.convert_i32x4_s(i32x4.sub(iy, yI)));
+    const iy1 = i32x4.add(iy, plus1);
+    const wy0 = v128.and(f32x4.sub(one, ty), i32x4.lt_u(iy, hV));
+    const wy1 = v128.and(ty, i32x4.lt_u(iy1, hV));
+    const oy0 = i32x4.mul(i32x4.min_s(i32x4.max_s(iy, zero), hLast), wV);
+    const oy1 = i32x4.mul(i32x4.min_s(i32x4.max_s(iy1, zero), hLast), wV);
+    // W: pair (cx, cx + 1)
+    const ix = floorCoord4(xF, ux, wHi);
+    const tx = f32x4.sub(ux, f32x4.convert_i32x4_s(i32x4.sub(ix, xI)));
+    const cx = i32x4.min_s(i32x4.max_s(ix, zero), wLast2);
+    const delta = i32x4.sub(cx, ix);
+    const m0 = i32x4.eq(delta, zero), m1 = i32x4.eq(delta, plus1), mm1 = i32x4.eq(delta, minus1);
+    const omtx = f32x4.sub(one, tx);
+    const wA = v128.or(v128.and(omtx, m0), v128.and(tx, m1));
+    const wB = v128.or(v128.and(omtx, mm1), v128.and(tx, m0));
+    // voxel offsets in bytes (c channels per voxel)
+    const r00 = i32x4.mul(i32x4.add(i32x4.add(oz0, oy0), cx), cV);
+    const r01 = i32x4.mul(i32x4.add(i32x4.add(oz0, oy1), cx), cV);
+    const r10 = i32x4.mul(i32x4.add(i32x4.add(oz1, oy0), cx), cV);
+    const r11 = i32x4.mul(i32x4.add(i32x4.add(oz1, oy1), cx), cV);
+    // The weights are shared by the channels: one gather per corner and channel.
+    const w00 = f32x4.mul(wz0, wy0), w01 = f32x4.mul(wz0, wy1), w10 = f32x4.mul(wz1, wy0), w11 = f32x4.mul(wz1, wy1);
+    const a00 = f32x4.mul(w00, wA), b00 = f32x4.mul(w00, wB), a01 = f32x4.mul(w01, wA), b01 = f32x4.mul(w01, wB);
+    const a10 = f32x4.mul(w10, wA), b10 = f32x4.mul(w10, wB), a11 = f32x4.mul(w11, wA), b11 = f32x4.mul(w11, wB);
+    {
+      // voxel 0: corner A = 3 channels at r, corner B right after (+12); the 4th lane is spare
+      const x00 = xb + <usize>i32x4.extract_lane(r00, 0), x01 = xb + <usize>i32x4.extract_lane(r01, 0);
+      const x10 = xb + <usize>i32x4.extract_lane(r10, 0), x11 = xb + <usize>i32x4.extract_lane(r11, 0);
+      let v = f32x4.mul(v128.shuffle<f32>(a00, a00, 0, 0, 0, 0), v128.load(x00));
+      v = fmadd(v128.shuffle<f32>(b00, b00, 0, 0, 0, 0), v128.load(x00, 12), v);
+      v = fmadd(v128.shuffle<f32>(a01, a01, 0, 0, 0, 0), v128.load(x01), v);
+      v = fmadd(v128.shuffle<f32>(b01, b01, 0, 0, 0, 0), v128.load(x01, 12), v);
+      v = fmadd(v128.shuffle<f32>(a10, a10, 0, 0, 0, 0), v128.load(x10), v);
+      v = fmadd(v128.shuffle<f32>(b10, b10, 0, 0, 0, 0), v128.load(x10, 12), v);
+      v = fmadd(v128.shuffle<f32>(a11, a11, 0, 0, 0, 0), v128.load(x11), v);
+      v = fmadd(v128.shuffle<f32>(b11, b11, 0, 0, 0, 0), v128.load(x11, 12), v);
+      v128.store(yp, v, 0); // the spare lane is overwritten by the next voxel
+    }
+    {
+      // voxel 1: corner A = 3 channels at r, corner B right after (+12); the 4th lane is spare
+      const x00 = xb + <usize>i32x4.extract_lane(r00, 1), x01 = xb + <usize>i32x4.extract_lane(r01, 1);
+      const x10 = xb + <usize>i32x4.extract_lane(r10, 1), x11 = xb + <usize>i32x4.extract_lane(r11, 1);
+      let v = f32x4.mul(v128.shuffle<f32>(a00, a00, 1, 1, 1, 1), v128.load(x00));
+      v = fmadd(v128.shuffle<f32>(b00, b00, 1, 1, 1, 1), v128.load(x00, 12), v);
+      v = fmadd(v128.shuffle<f32>(a01, a01, 1, 1, 1, 1), v128.load(x01), v);
+      v = fmadd(v128.shuffle<f32>(b01, b01, 1, 1, 1, 1), v128.load(x01, 12), v);
+      v = fmadd(v128.shuffle<f32>(a10, a10, 1, 1, 1, 1), v128.load(x10), v);
+      v = fmadd(v128.shuffle<f32>(b10, b10, 1, 1, 1, 1), v128.load(x10, 12), v);
+      v = fmadd(v128.shuffle<f32>(a11, a11, 1, 1, 1, 1), v128.load(x11), v);
+      v = fmadd(v128.shuffle<f32>(b11, b11, 1, 1, 1, 1), v128.load(x11, 12), v);
+      v128.store(yp, v, 12); // the spare lane is overwritten by the next voxel
+    }
+    {
+      // voxel 2: corner A = 3 channels at r, corner B right after (+12); the 4th lane is spare
+      const x00 = xb + <usize>i32x4.extract_lane(r00, 2), x01 = xb + <usize>i32x4.extract_lane(r01, 2);
+      const x10 = xb + <usize>i32x4.extract_lane(r10, 2), x11 = xb + <usize>i32x4.extract_lane(r11, 2);
+      let v = f32x4.mul(v128.shuffle<f32>(a00, a00, 2, 2, 2, 2), v128.load(x00));
+      v = fmadd(v128.shuffle<f32>(b00, b00, 2, 2, 2, 2), v128.load(x00, 12), v);
+      v = fmadd(v128.shuffle<f32>(a01, a01, 2, 2, 2, 2), v128.load(x01), v);
+      v = fmadd(v128.shuffle<f32>(b01, b01, 2, 2, 2, 2), v128.load(x01, 12), v);
+      v = fmadd(v128.shuffle<f32>(a10, a10, 2, 2, 2, 2), v128.load(x10), v);
+      v = fmadd(v128.shuffle<f32>(b10, b10, 2, 2, 2, 2), v128.load(x10, 12), v);
+      v = fmadd(v128.shuffle<f32>(a11, a11, 2, 2, 2, 2), v128.load(x11), v);
+      v = fmadd(v128.shuffle<f32>(b11, b11, 2, 2, 2, 2), v128.load(x11, 12), v);
+      v128.store(yp, v, 24); // the spare lane is overwritten by the next voxel
+    }
+    {
+      // voxel 3: corner A = 3 channels at r, corner B right after (+12); the 4th lane is spare
+      const x00 = xb + <usize>i32x4.extract_lane(r00, 3), x01 = xb + <usize>i32x4.extract_lane(r01, 3);
+      const x10 = xb + <usize>i32x4.extract_lane(r10, 3), x11 = xb + <usize>i32x4.extract_lane(r11, 3);
+      let v = f32x4.mul(v128.shuffle<f32>(a00, a00, 3, 3, 3, 3), v128.load(x00));
+      v = fmadd(v128.shuffle<f32>(b00, b00, 3, 3, 3, 3), v128.load(x00, 12), v);
+      v = fmadd(v128.shuffle<f32>(a01, a01, 3, 3, 3, 3), v128.load(x01), v);
+      v = fmadd(v128.shuffle<f32>(b01, b01, 3, 3, 3, 3), v128.load(x01, 12), v);
+      v = fmadd(v128.shuffle<f32>(a10, a10, 3, 3, 3, 3), v128.load(x10), v);
+      v = fmadd(v128.shuffle<f32>(b10, b10, 3, 3, 3, 3), v128.load(x10, 12), v);
+      v = fmadd(v128.shuffle<f32>(a11, a11, 3, 3, 3, 3), v128.load(x11), v);
+      v = fmadd(v128.shuffle<f32>(b11, b11, 3, 3, 3, 3), v128.load(x11, 12), v);
+      // the last voxel: exactly 12 bytes (the next ones may belong to another thread's slab)
+      v128.store64_lane(yp, v, 0, 36);
+      v128.store32_lane(yp, v, 2, 44);
+    }
+    yp += 48;
   }
 }
 
@@ -224,25 +442,21 @@ function warpBackwardRowC1(xb: usize, dxb: usize, fp: usize, dyp: usize, gp: usi
     const a10 = gather4(xb, r10, 0), b10 = gather4(xb, r10, 4);
     const a11 = gather4(xb, r11, 0), b11 = gather4(xb, r11, 4);
     // interpolated rows and their x-slopes
-    const q00 = f32x4.add(f32x4.mul(wA, a00), f32x4.mul(wB, b00));
-    const q01 = f32x4.add(f32x4.mul(wA, a01), f32x4.mul(wB, b01));
-    const q10 = f32x4.add(f32x4.mul(wA, a10), f32x4.mul(wB, b10));
-    const q11 = f32x4.add(f32x4.mul(wA, a11), f32x4.mul(wB, b11));
-    const s00 = f32x4.add(f32x4.mul(sA, a00), f32x4.mul(sB, b00));
-    const s01 = f32x4.add(f32x4.mul(sA, a01), f32x4.mul(sB, b01));
-    const s10 = f32x4.add(f32x4.mul(sA, a10), f32x4.mul(sB, b10));
-    const s11 = f32x4.add(f32x4.mul(sA, a11), f32x4.mul(sB, b11));
+    const q00 = fmadd(wB, b00, f32x4.mul(wA, a00));
+    const q01 = fmadd(wB, b01, f32x4.mul(wA, a01));
+    const q10 = fmadd(wB, b10, f32x4.mul(wA, a10));
+    const q11 = fmadd(wB, b11, f32x4.mul(wA, a11));
+    const s00 = fmadd(sB, b00, f32x4.mul(sA, a00));
+    const s01 = fmadd(sB, b01, f32x4.mul(sA, a01));
+    const s10 = fmadd(sB, b10, f32x4.mul(sA, a10));
+    const s11 = fmadd(sB, b11, f32x4.mul(sA, a11));
     const g = v128.load(dyp);
     dyp += 16;
     const gz = f32x4.mul(g, f32x4.sub(
-      f32x4.mul(mz1, f32x4.add(f32x4.mul(wy0, q10), f32x4.mul(wy1, q11))),
-      f32x4.mul(mz0, f32x4.add(f32x4.mul(wy0, q00), f32x4.mul(wy1, q01)))));
-    const gy = f32x4.mul(g, f32x4.add(
-      f32x4.mul(wz0, f32x4.sub(f32x4.mul(my1, q01), f32x4.mul(my0, q00))),
-      f32x4.mul(wz1, f32x4.sub(f32x4.mul(my1, q11), f32x4.mul(my0, q10)))));
-    const gx = f32x4.mul(g, f32x4.add(
-      f32x4.mul(wz0, f32x4.add(f32x4.mul(wy0, s00), f32x4.mul(wy1, s01))),
-      f32x4.mul(wz1, f32x4.add(f32x4.mul(wy0, s10), f32x4.mul(wy1, s11)))));
+      f32x4.mul(mz1, fmadd(wy1, q11, f32x4.mul(wy0, q10))),
+      f32x4.mul(mz0, fmadd(wy1, q01, f32x4.mul(wy0, q00)))));
+    const gy = f32x4.mul(g, fmadd(wz1, f32x4.sub(f32x4.mul(my1, q11), f32x4.mul(my0, q10)), f32x4.mul(wz0, f32x4.sub(f32x4.mul(my1, q01), f32x4.mul(my0, q00)))));
+    const gx = f32x4.mul(g, fmadd(wz1, f32x4.add(f32x4.mul(wy0, s10), f32x4.mul(wy1, s11)), f32x4.mul(wz0, f32x4.add(f32x4.mul(wy0, s00), f32x4.mul(wy1, s01)))));
     // interleave to (z, y, x) triples
     const t0 = v128.shuffle<f32>(gz, gy, 0, 4, 1, 5); // z0 y0 z1 y1
     const t2 = v128.shuffle<f32>(gz, gy, 2, 6, 3, 7); // z2 y2 z3 y3
@@ -265,23 +479,39 @@ function warpBackwardRowC1(xb: usize, dxb: usize, fp: usize, dyp: usize, gp: usi
 
 /** y[b,z,y,x,:] = trilinear sample of x[b] at (z + flow0, y + flow1, x + flow2), zeros outside. */
 export function warp(x: usize, flow: usize, y: usize, n: i32, d: i32, h: i32, w: i32, c: i32): void {
+  warpRows(x, flow, y, n, d, h, w, c, 0, n * d * h);
+}
+
+/** Output rows [r0, r1) of the flattened (b, z, y) axis: the unit a thread takes (threads.ts). */
+export function warpRows(x: usize, flow: usize, y: usize, n: i32, d: i32, h: i32, w: i32, c: i32, r0: i32, r1: i32): void {
   const hw = h * w;
   const dhw = d * hw;
   const dHi = <f32>(d + 1), hHi = <f32>(h + 1), wHi = <f32>(w + 1);
   const cBytes = <usize>c << 2;
   const c4 = c & ~3;
-  let fp = flow;
-  let yp = y;
-  for (let b = 0; b < n; b++) {
+  let fp = flow + <usize>r0 * <usize>w * 12;
+  let yp = y + <usize>r0 * <usize>w * cBytes;
+  for (let r = r0; r < r1; r++) {
+    const yy = r % h, bz = r / h, z = bz % d, b = bz / d;
     const xb = x + <usize>b * <usize>dhw * cBytes;
-    for (let z = 0; z < d; z++) {
-      for (let yy = 0; yy < h; yy++) {
+    {
+      {
         let xx = 0;
         if (c == 1 && w >= 4) {
           warpRowC1(xb, fp, yp, z, yy, d, h, w);
           xx = w & ~3;
           fp += <usize>xx * 12;
           yp += <usize>xx << 2;
+        } else if (c == 3 && w >= 4) {
+          warpRowC3(xb, fp, yp, z, yy, d, h, w);
+          xx = w & ~3;
+          fp += <usize>xx * 12;
+          yp += <usize>xx * 12;
+        } else if (c < 4 && w >= 4) {
+          warpRowC(xb, fp, yp, z, yy, d, h, w, c);
+          xx = w & ~3;
+          fp += <usize>xx * 12;
+          yp += <usize>xx * cBytes;
         }
         for (; xx < w; xx++) {
           const uz = load<f32>(fp), uy = load<f32>(fp, 4), ux = load<f32>(fp, 8);
@@ -326,13 +556,13 @@ export function warp(x: usize, flow: usize, y: usize, n: i32, d: i32, h: i32, w:
               for (; ch < c4; ch += 4) {
                 const o = <usize>ch << 2;
                 let acc = f32x4.mul(s000, v128.load(p000 + o));
-                acc = f32x4.add(acc, f32x4.mul(s001, v128.load(p001 + o)));
-                acc = f32x4.add(acc, f32x4.mul(s010, v128.load(p010 + o)));
-                acc = f32x4.add(acc, f32x4.mul(s011, v128.load(p011 + o)));
-                acc = f32x4.add(acc, f32x4.mul(s100, v128.load(p100 + o)));
-                acc = f32x4.add(acc, f32x4.mul(s101, v128.load(p101 + o)));
-                acc = f32x4.add(acc, f32x4.mul(s110, v128.load(p110 + o)));
-                acc = f32x4.add(acc, f32x4.mul(s111, v128.load(p111 + o)));
+                acc = fmadd(s001, v128.load(p001 + o), acc);
+                acc = fmadd(s010, v128.load(p010 + o), acc);
+                acc = fmadd(s011, v128.load(p011 + o), acc);
+                acc = fmadd(s100, v128.load(p100 + o), acc);
+                acc = fmadd(s101, v128.load(p101 + o), acc);
+                acc = fmadd(s110, v128.load(p110 + o), acc);
+                acc = fmadd(s111, v128.load(p111 + o), acc);
                 v128.store(yp + o, acc);
               }
             }
@@ -359,21 +589,33 @@ export function warp(x: usize, flow: usize, y: usize, n: i32, d: i32, h: i32, w:
  */
 export function warpBackward(x: usize, flow: usize, dy: usize, dx: usize, dflow: usize,
   n: i32, d: i32, h: i32, w: i32, c: i32): void {
+  warpBackwardRows(x, flow, dy, dx, dflow, n, d, h, w, c, 0, n * d * h, 0);
+}
+
+/**
+ * Rows [r0, r1) of the flattened (b, z, y) axis: dflow of those rows, and their scatter into the
+ * image gradient partial `part` at dx + part * |x| (zeroed here in full: a scatter reaches anywhere).
+ * Threads write disjoint partials, summed by the caller in a fixed order.
+ */
+export function warpBackwardRows(x: usize, flow: usize, dy: usize, dx: usize, dflow: usize,
+  n: i32, d: i32, h: i32, w: i32, c: i32, r0: i32, r1: i32, part: i32): void {
   const hw = h * w;
   const dhw = d * hw;
   const dHi = <f32>(d + 1), hHi = <f32>(h + 1), wHi = <f32>(w + 1);
   const cBytes = <usize>c << 2;
   const c4 = c & ~3;
+  dx += <usize>part * <usize>n * <usize>dhw * cBytes;
   memory.fill(dx, 0, <usize>n * <usize>dhw * cBytes);
-  let fp = flow;
-  let gp = dflow;
-  let dyp = dy;
-  for (let b = 0; b < n; b++) {
+  let fp = flow + <usize>r0 * <usize>w * 12;
+  let gp = dflow + <usize>r0 * <usize>w * 12;
+  let dyp = dy + <usize>r0 * <usize>w * cBytes;
+  for (let r = r0; r < r1; r++) {
+    const yy = r % h, bz = r / h, z = bz % d, b = bz / d;
     const boff = <usize>b * <usize>dhw * cBytes;
     const xb = x + boff;
     const dxb = dx + boff;
-    for (let z = 0; z < d; z++) {
-      for (let yy = 0; yy < h; yy++) {
+    {
+      {
         let xx = 0;
         if (c == 1 && w >= 4) {
           warpBackwardRowC1(xb, dxb, fp, dyp, gp, z, yy, d, h, w);
@@ -420,23 +662,23 @@ export function warpBackward(x: usize, flow: usize, dy: usize, dx: usize, dflow:
             for (; ch < c4; ch += 4) {
               const o = <usize>ch << 2;
               const g = v128.load(dyp + o);
-              a000 = f32x4.add(a000, f32x4.mul(g, v128.load(xb + e000 + o)));
-              a001 = f32x4.add(a001, f32x4.mul(g, v128.load(xb + e001 + o)));
-              a010 = f32x4.add(a010, f32x4.mul(g, v128.load(xb + e010 + o)));
-              a011 = f32x4.add(a011, f32x4.mul(g, v128.load(xb + e011 + o)));
-              a100 = f32x4.add(a100, f32x4.mul(g, v128.load(xb + e100 + o)));
-              a101 = f32x4.add(a101, f32x4.mul(g, v128.load(xb + e101 + o)));
-              a110 = f32x4.add(a110, f32x4.mul(g, v128.load(xb + e110 + o)));
-              a111 = f32x4.add(a111, f32x4.mul(g, v128.load(xb + e111 + o)));
+              a000 = fmadd(g, v128.load(xb + e000 + o), a000);
+              a001 = fmadd(g, v128.load(xb + e001 + o), a001);
+              a010 = fmadd(g, v128.load(xb + e010 + o), a010);
+              a011 = fmadd(g, v128.load(xb + e011 + o), a011);
+              a100 = fmadd(g, v128.load(xb + e100 + o), a100);
+              a101 = fmadd(g, v128.load(xb + e101 + o), a101);
+              a110 = fmadd(g, v128.load(xb + e110 + o), a110);
+              a111 = fmadd(g, v128.load(xb + e111 + o), a111);
               // scatter (corners may coincide after clamping: each update is a separate load/store)
-              v128.store(dxb + e000 + o, f32x4.add(v128.load(dxb + e000 + o), f32x4.mul(s000, g)));
-              v128.store(dxb + e001 + o, f32x4.add(v128.load(dxb + e001 + o), f32x4.mul(s001, g)));
-              v128.store(dxb + e010 + o, f32x4.add(v128.load(dxb + e010 + o), f32x4.mul(s010, g)));
-              v128.store(dxb + e011 + o, f32x4.add(v128.load(dxb + e011 + o), f32x4.mul(s011, g)));
-              v128.store(dxb + e100 + o, f32x4.add(v128.load(dxb + e100 + o), f32x4.mul(s100, g)));
-              v128.store(dxb + e101 + o, f32x4.add(v128.load(dxb + e101 + o), f32x4.mul(s101, g)));
-              v128.store(dxb + e110 + o, f32x4.add(v128.load(dxb + e110 + o), f32x4.mul(s110, g)));
-              v128.store(dxb + e111 + o, f32x4.add(v128.load(dxb + e111 + o), f32x4.mul(s111, g)));
+              v128.store(dxb + e000 + o, fmadd(s000, g, v128.load(dxb + e000 + o)));
+              v128.store(dxb + e001 + o, fmadd(s001, g, v128.load(dxb + e001 + o)));
+              v128.store(dxb + e010 + o, fmadd(s010, g, v128.load(dxb + e010 + o)));
+              v128.store(dxb + e011 + o, fmadd(s011, g, v128.load(dxb + e011 + o)));
+              v128.store(dxb + e100 + o, fmadd(s100, g, v128.load(dxb + e100 + o)));
+              v128.store(dxb + e101 + o, fmadd(s101, g, v128.load(dxb + e101 + o)));
+              v128.store(dxb + e110 + o, fmadd(s110, g, v128.load(dxb + e110 + o)));
+              v128.store(dxb + e111 + o, fmadd(s111, g, v128.load(dxb + e111 + o)));
             }
             g000 = hsum(a000); g001 = hsum(a001); g010 = hsum(a010); g011 = hsum(a011);
             g100 = hsum(a100); g101 = hsum(a101); g110 = hsum(a110); g111 = hsum(a111);

@@ -44,7 +44,9 @@ export class LinearAllocator {
       } else {
         offset = this.top;
       }
-      this.ensure(offset + size);
+      // 16 spare bytes past the top: a kernel may load a whole v128 whose last lanes lie past its
+      // tensor (warp's 3-channel path); inside the heap that reads a neighbour, never past memory.
+      this.ensure(offset + size + 16);
       this.top = offset + size;
     }
     this.liveBlocks++;

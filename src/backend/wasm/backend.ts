@@ -1,16 +1,22 @@
-// The WebAssembly backend: one SIMD module (assembly/ -> build/blendwarp.wasm, embedded as base64),
-// a TypeScript-side allocator over its memory, and thin calls into its kernels.
+// The WebAssembly backend: one SIMD module (assembly/ -> four builds embedded as base64, see
+// scripts/build-wasm.mjs), a TypeScript-side allocator over its memory, thin calls into its kernels,
+// and for the heavy kernels (convolutions, warp, matmul) a pool of worker threads sharing that memory.
+//
+// Build choice at load time, by WebAssembly.validate: relaxed SIMD (FMA) when the runtime has it
+// (Node 20 needs a V8 flag, set by workers.ts), plain SIMD128 otherwise; a shared memory (threads
+// possible) where SharedArrayBuffer is usable, a private one otherwise.
 import type {
   Backend, BackendInfo, BinaryOp, ConvGeometry, DType, MemoryStats, ReduceOp, ResampleGeometry, Storage,
   UnaryGradOp, UnaryOp,
 } from '../backend.js';
 import { LinearAllocator } from './allocator.js';
-import { wasmSimdBase64 } from './wasm-binary.js';
+import { ThreadPool } from './threads.js';
+import { wasmRelaxedBase64, wasmRelaxedSharedBase64, wasmSimdBase64, wasmSimdSharedBase64 } from './wasm-binary.js';
+import { detectPlatform, enableRelaxedSimd, type Platform } from './workers.js';
 
 type Ptr = number;
 /** The kernel exports of assembly/index.ts. */
 interface Kernels {
-  memory: WebAssembly.Memory;
   heapBase(): Ptr;
   fill32(out: Ptr, n: number, bits: number): void;
   copyBytes(src: Ptr, dst: Ptr, bytes: number): void;
@@ -32,6 +38,15 @@ interface Kernels {
   matmul(a: Ptr, b: Ptr, out: Ptr, batch: number, m: number, k: number, n: number, aRowStride: number,
     aColStride: number, aBatchStride: number, bBatchStride: number): void;
   conv3d(x: Ptr, w: Ptr, bias: Ptr, y: Ptr, geom: Ptr): void;
+  conv3dRows(x: Ptr, w: Ptr, bias: Ptr, y: Ptr, geom: Ptr, r0: number, r1: number): void;
+  convFlipWeights(w: Ptr, out: Ptr, kd: number, kh: number, kw: number, cin: number, cout: number): void;
+  conv3dBackwardInputRows(dy: Ptr, w: Ptr, dx: Ptr, geom: Ptr, r0: number, r1: number): void;
+  conv3dBackwardWeightRows(x: Ptr, dy: Ptr, dw: Ptr, geom: Ptr, r0: number, r1: number, part: number): void;
+  warpRows(x: Ptr, flow: Ptr, y: Ptr, n: number, d: number, h: number, w: number, c: number, r0: number, r1: number): void;
+  warpBackwardRows(x: Ptr, flow: Ptr, dy: Ptr, dx: Ptr, dflow: Ptr, n: number, d: number, h: number, w: number, c: number,
+    r0: number, r1: number, part: number): void;
+  matmulRows(a: Ptr, b: Ptr, out: Ptr, batch: number, m: number, k: number, n: number, aRowStride: number,
+    aColStride: number, aBatchStride: number, bBatchStride: number, scratch: Ptr, r0: number, r1: number, slab: number): void;
   conv3dBackwardInput(dy: Ptr, w: Ptr, dx: Ptr, geom: Ptr): void;
   conv3dBackwardWeight(x: Ptr, dy: Ptr, dw: Ptr, geom: Ptr): void;
   pool(op: number, x: Ptr, y: Ptr, geom: Ptr): void;
@@ -68,6 +83,37 @@ const BINARY: Record<BinaryOp, number> = { add: 0, sub: 1, mul: 2, div: 3, max: 
 const REDUCE: Record<ReduceOp, number> = { sum: 0, max: 1, min: 2 };
 const PARAM_BYTES = 1024;
 
+/** Kernels run on the thread pool, by index (the workers look them up by these names). */
+const THREADED = ['conv3dRows', 'conv3dBackwardInputRows', 'conv3dBackwardWeightRows', 'warpRows', 'matmulRows', 'warpBackwardRows'] as const;
+const T_CONV = 0, T_CONV_BI = 1, T_CONV_BW = 2, T_WARP = 3, T_MATMUL = 4, T_WARP_BW = 5;
+/** Image-gradient partials of the warp adjoint: at most this many, and at most this many bytes in all
+ *  (fixed by the shape, never by the thread count). */
+const WARP_GRAD_PARTS = 4;
+const WARP_GRAD_PART_BYTES = 64 * 1024 * 1024;
+/** Below this many multiply-adds a kernel runs on the calling thread alone (waking workers costs ~0.1 ms). */
+const MIN_PARALLEL_WORK = 1 << 20;
+/** Weight-gradient partial sums: a count fixed by the work, never by the thread count, so that the
+ *  summation order (and every bit of the result) is the same on 1 thread and on many. */
+const WEIGHT_GRAD_PARTS = 8;
+const INITIAL_PAGES = 16;
+
+export interface WasmBackendOptions {
+  /** Threads for the heavy kernels, the caller included; default: the cores this runtime offers.
+   *  1 where shared memory or workers are unavailable (browsers without cross-origin isolation). */
+  threads?: number;
+  /** Use the relaxed-SIMD (FMA) build where the runtime validates it; default true. */
+  relaxedSimd?: boolean;
+}
+
+/** Per-kernel time of a profiled backend (see WasmBackend.startProfile). */
+export interface KernelProfile {
+  [kernel: string]: { calls: number; ms: number; flops: number };
+}
+
+function convFlops(g: ConvGeometry): number {
+  return 2 * g.n * g.od * g.oh * g.ow * g.cout * g.cin * g.kd * g.kh * g.kw;
+}
+
 function decodeBase64(b64: string): Uint8Array<ArrayBuffer> {
   const bin = atob(b64);
   const out = new Uint8Array(bin.length);
@@ -81,33 +127,129 @@ export class WasmBackend implements Backend {
   private readonly heap: LinearAllocator;
   /** A small block for shapes, strides and geometries passed to kernels. */
   private readonly params: number;
+  private readonly workers: ThreadPool | null;
+  private readonly threaded: ((...args: number[]) => void)[];
   private disposed = false;
+  private profile: KernelProfile | null = null;
 
-  private constructor(instance: WebAssembly.Instance) {
+  private constructor(
+    instance: WebAssembly.Instance,
+    private readonly mem: WebAssembly.Memory,
+    module: WebAssembly.Module,
+    private readonly relaxed: boolean,
+    private readonly shared: boolean,
+    threads: number,
+    private readonly platform: Platform,
+  ) {
     this.k = instance.exports as unknown as Kernels;
-    this.heap = new LinearAllocator(this.k.memory, this.k.heapBase());
+    this.heap = new LinearAllocator(mem, this.k.heapBase());
     this.params = this.heap.alloc(PARAM_BYTES);
+    this.threaded = THREADED.map((n) => (this.k as unknown as Record<string, (...a: number[]) => void>)[n]!);
+    this.workers = threads > 1 && platform.spawner
+      ? new ThreadPool(threads, module, mem, THREADED, this.threaded, platform.spawner)
+      : null;
   }
 
-  static async create(): Promise<WasmBackend> {
-    const bytes = decodeBase64(wasmSimdBase64);
+  /** Starts the backend; with no options: every core, the fastest build the runtime validates. */
+  static async create(options: WasmBackendOptions = {}): Promise<WasmBackend> {
+    const platform = await detectPlatform();
+    const shared = platform.sharedMemory;
+    let relaxed = false;
+    let bytes = decodeBase64(shared ? wasmSimdSharedBase64 : wasmSimdBase64);
+    if (options.relaxedSimd !== false) {
+      const rb = decodeBase64(shared ? wasmRelaxedSharedBase64 : wasmRelaxedBase64);
+      relaxed = WebAssembly.validate(rb) || ((await enableRelaxedSimd()) && WebAssembly.validate(rb));
+      if (relaxed) bytes = rb;
+    }
     if (!WebAssembly.validate(bytes)) {
       throw new Error('wasm backend: this runtime cannot run the SIMD128 WebAssembly module (WebAssembly SIMD is required)');
     }
     const module = await WebAssembly.compile(bytes);
-    const instance = await WebAssembly.instantiate(module, {});
-    return new WasmBackend(instance);
+    const memory = WasmBackend.newMemory(shared);
+    const instance = await WebAssembly.instantiate(module, { env: { memory } });
+    const wanted = Math.max(1, Math.floor(options.threads ?? platform.cores));
+    const threads = shared && platform.spawner ? Math.min(wanted, 16) : 1;
+    return new WasmBackend(instance, memory, module, relaxed, shared, threads, platform);
+  }
+
+  private static newMemory(shared: boolean): WebAssembly.Memory {
+    // A shared memory must declare its maximum up front; 4 GiB is wasm32's limit, but a runtime may
+    // refuse to reserve that much address space (32-bit or mobile): then ask for 1 GiB.
+    try {
+      return new WebAssembly.Memory({ initial: INITIAL_PAGES, maximum: 65536, shared });
+    } catch (e) {
+      if (!shared) throw e;
+      return new WebAssembly.Memory({ initial: INITIAL_PAGES, maximum: 16384, shared });
+    }
   }
 
   info(): BackendInfo {
     return {
       name: 'wasm',
       simd: true,
-      relaxedSimd: false,
-      threads: 1,
+      relaxedSimd: this.relaxed,
+      threads: this.workers ? this.workers.threads : 1,
+      sharedMemory: this.shared,
+      runtime: this.platform.runtime,
+      cores: this.platform.cores,
       memoryBytes: this.heap.reservedBytes,
       maxMemoryBytes: 4 * 1024 ** 3,
     };
+  }
+
+  /** Threads for the heavy kernels (the calling thread included). */
+  get threads(): number {
+    return this.workers ? this.workers.threads : 1;
+  }
+
+  /** Resolves when every worker thread has started (they start on the first large kernel otherwise). */
+  async warmThreads(): Promise<void> {
+    await this.workers?.warm();
+  }
+
+  /**
+   * Starts timing every kernel call (synchronous kernels: wall time of the call), for profiles such
+   * as bench/RESULTS.md's. Off by default: then no call is wrapped and nothing is measured.
+   */
+  startProfile(): void {
+    if (this.profile) return;
+    this.profile = {};
+    const self = this as unknown as Record<string, (...a: unknown[]) => unknown>;
+    const proto = WasmBackend.prototype as unknown as Record<string, (...a: unknown[]) => unknown>;
+    const profile = this.profile;
+    for (const name of PROFILED) {
+      const fn = proto[name]!;
+      self[name] = function (this: WasmBackend, ...args: unknown[]) {
+        const t0 = performance.now();
+        const r = fn.apply(this, args);
+        const entry = profile[name] ?? (profile[name] = { calls: 0, ms: 0, flops: 0 });
+        entry.calls++;
+        entry.ms += performance.now() - t0;
+        if (name.startsWith('conv3d')) entry.flops += convFlops(args[args.length - 1] as ConvGeometry);
+        return r;
+      };
+    }
+  }
+
+  /** Stops timing and returns what was measured since startProfile. */
+  stopProfile(): KernelProfile {
+    const out = this.profile ?? {};
+    const self = this as unknown as Record<string, unknown>;
+    for (const name of PROFILED) delete self[name];
+    this.profile = null;
+    return out;
+  }
+
+  /** Slab count for a row-split kernel whose results do not depend on the split. */
+  private slabs(rows: number, work: number): number {
+    if (!this.workers || work < MIN_PARALLEL_WORK) return 1;
+    // Several slabs per thread: on a busy machine a descheduled thread then holds back less work.
+    return Math.max(1, Math.min(rows, 8 * this.workers.threads, 65535));
+  }
+
+  private runRows(fn: number, args: number[], rows: number, slabs: number): void {
+    if (this.workers) this.workers.run(fn, args, rows, slabs);
+    else for (let i = 0; i < slabs; i++) this.threaded[fn]!(...args, Math.floor(i * rows / slabs), Math.floor((i + 1) * rows / slabs), i);
   }
 
   memory(): MemoryStats {
@@ -124,8 +266,8 @@ export class WasmBackend implements Backend {
   }
 
   private view(dtype: DType, ptr: number, count: number): Float32Array | Int32Array {
-    // Views are made fresh each time: growing the memory detaches earlier ones.
-    return dtype === 'f32' ? new Float32Array(this.k.memory.buffer, ptr, count) : new Int32Array(this.k.memory.buffer, ptr, count);
+    // Views are made fresh each time: growing the memory detaches (or, shared, outgrows) earlier ones.
+    return dtype === 'f32' ? new Float32Array(this.mem.buffer, ptr, count) : new Int32Array(this.mem.buffer, ptr, count);
   }
 
   write(s: Storage, data: Float32Array | Int32Array, elementOffset = 0): void {
@@ -143,7 +285,7 @@ export class WasmBackend implements Backend {
 
   /** Writes up to 6 small int arrays into the parameter block, each padded to rank 6 with leading fill. */
   private ints(...arrays: (readonly number[])[]): number[] {
-    const view = new Int32Array(this.k.memory.buffer, this.params, PARAM_BYTES / 4);
+    const view = new Int32Array(this.mem.buffer, this.params, PARAM_BYTES / 4);
     const ptrs: number[] = [];
     let at = 0;
     for (const a of arrays) {
@@ -226,7 +368,16 @@ export class WasmBackend implements Backend {
       bp = p(tmp);
       if (bBatchStride !== 0) bBatchStride = k * n;
     }
-    this.k.matmul(p(a), bp, p(out), batch, m, k, n, transA ? 1 : k, transA ? m : 1, aBatchStride, bBatchStride);
+    const rows = batch * m;
+    const slabs = Math.min(this.slabs(rows, rows * k * n), Math.ceil(rows / 8));
+    // Per slab: one packed k x 8 strip of B (linalg.ts), worth it once B outgrows the L2 cache.
+    const scratch = k * n >= 1 << 16 ? this.alloc(32 * k * slabs) : null;
+    try {
+      this.runRows(T_MATMUL, [p(a), bp, p(out), batch, m, k, n, transA ? 1 : k, transA ? m : 1, aBatchStride, bBatchStride,
+        scratch ? p(scratch) : 0], rows, slabs);
+    } finally {
+      if (scratch) this.free(scratch);
+    }
     if (tmp) this.free(tmp);
   }
 
@@ -237,13 +388,45 @@ export class WasmBackend implements Backend {
     return this.ints([g.n, g.d, g.h, g.w, g.c, g.fd, g.fh, g.fw, g.od, g.oh, g.ow])[0]!;
   }
   conv3d(x: Storage, w: Storage, bias: Storage | null, y: Storage, g: ConvGeometry): void {
-    this.k.conv3d(p(x), p(w), bias ? p(bias) : 0, p(y), this.conv(g));
+    const rows = g.n * g.od * g.oh;
+    this.runRows(T_CONV, [p(x), p(w), bias ? p(bias) : 0, p(y), this.conv(g)], rows, this.slabs(rows, convFlops(g) / 2));
   }
   conv3dBackwardInput(dy: Storage, w: Storage, dx: Storage, g: ConvGeometry): void {
-    this.k.conv3dBackwardInput(p(dy), p(w), p(dx), this.conv(g));
+    const rows = g.n * g.d * g.h;
+    if (g.sd === 1 && g.sh === 1 && g.sw === 1 && g.pd < g.kd && g.ph < g.kh && g.pw < g.kw && g.cin >= 4) {
+      // Stride 1: a forward convolution of dy with the flipped, channel-transposed kernel
+      // (assembly/conv.ts convFlipWeights), on the faster forward kernel. The output has cin
+      // channels, so it pays once cin fills the forward kernel's channel blocks.
+      const wt = this.alloc(4 * g.kd * g.kh * g.kw * g.cin * g.cout);
+      try {
+        this.k.convFlipWeights(p(w), p(wt), g.kd, g.kh, g.kw, g.cin, g.cout);
+        const adj: ConvGeometry = {
+          n: g.n, d: g.od, h: g.oh, w: g.ow, cin: g.cout, kd: g.kd, kh: g.kh, kw: g.kw, cout: g.cin, sd: 1, sh: 1, sw: 1,
+          pd: g.kd - 1 - g.pd, ph: g.kh - 1 - g.ph, pw: g.kw - 1 - g.pw, od: g.d, oh: g.h, ow: g.w,
+        };
+        this.runRows(T_CONV, [p(dy), p(wt), 0, p(dx), this.conv(adj)], rows, this.slabs(rows, convFlops(g) / 2));
+      } finally {
+        this.free(wt);
+      }
+      return;
+    }
+    this.runRows(T_CONV_BI, [p(dy), p(w), p(dx), this.conv(g)], rows, this.slabs(rows, convFlops(g) / 2));
   }
   conv3dBackwardWeight(x: Storage, dy: Storage, dw: Storage, g: ConvGeometry): void {
-    this.k.conv3dBackwardWeight(p(x), p(dy), p(dw), this.conv(g));
+    const rows = g.n * g.od * g.oh;
+    const parts = convFlops(g) / 2 < MIN_PARALLEL_WORK ? 1 : Math.min(rows, WEIGHT_GRAD_PARTS);
+    if (parts === 1) {
+      this.runRows(T_CONV_BW, [p(x), p(dy), p(dw), this.conv(g)], rows, 1);
+      return;
+    }
+    const size = g.kd * g.kh * g.kw * g.cin * g.cout;
+    const partial = this.alloc(4 * parts * size);
+    try {
+      this.runRows(T_CONV_BW, [p(x), p(dy), p(partial), this.conv(g)], rows, parts);
+      this.k.reduce(REDUCE.sum, p(partial), p(dw), 1, parts, size);
+    } finally {
+      this.free(partial);
+    }
   }
   pool(op: 'max' | 'avg', x: Storage, y: Storage, g: ResampleGeometry): void {
     this.k.pool(op === 'max' ? 0 : 1, p(x), p(y), this.resample(g));
@@ -259,10 +442,24 @@ export class WasmBackend implements Backend {
   }
 
   warp(x: Storage, flow: Storage, y: Storage, n: number, d: number, h: number, w: number, c: number): void {
-    this.k.warp(p(x), p(flow), p(y), n, d, h, w, c);
+    const rows = n * d * h;
+    this.runRows(T_WARP, [p(x), p(flow), p(y), n, d, h, w, c], rows, this.slabs(rows, 16 * rows * w * c));
   }
   warpBackward(x: Storage, flow: Storage, dy: Storage, dx: Storage, dflow: Storage, n: number, d: number, h: number, w: number, c: number): void {
-    this.k.warpBackward(p(x), p(flow), p(dy), p(dx), p(dflow), n, d, h, w, c);
+    const rows = n * d * h, bytes = 4 * n * d * h * w * c;
+    const parts = 16 * rows * w * c < MIN_PARALLEL_WORK ? 1
+      : Math.max(1, Math.min(WARP_GRAD_PARTS, rows, Math.floor(WARP_GRAD_PART_BYTES / bytes)));
+    if (parts === 1) {
+      this.runRows(T_WARP_BW, [p(x), p(flow), p(dy), p(dx), p(dflow), n, d, h, w, c], rows, 1);
+      return;
+    }
+    const partial = this.alloc(parts * bytes);
+    try {
+      this.runRows(T_WARP_BW, [p(x), p(flow), p(dy), p(partial), p(dflow), n, d, h, w, c], rows, parts);
+      this.k.reduce(REDUCE.sum, p(partial), p(dx), 1, parts, bytes / 4);
+    } finally {
+      this.free(partial);
+    }
   }
   warpNearest(x: Storage, flow: Storage, y: Storage, n: number, d: number, h: number, w: number, c: number, dtype: DType, outside: number): void {
     const bits = dtype === 'f32' ? new Int32Array(new Float32Array([outside]).buffer)[0]! : outside | 0;
@@ -305,9 +502,21 @@ export class WasmBackend implements Backend {
   }
 
   sync(): Promise<void> { return Promise.resolve(); }
-  dispose(): void { this.disposed = true; }
+  dispose(): void {
+    this.disposed = true;
+    this.workers?.dispose();
+  }
   get isDisposed(): boolean { return this.disposed; }
 }
+
+/** Kernel methods timed by startProfile. */
+const PROFILED = [
+  'fill', 'copy', 'castI32ToF32', 'castF32ToI32', 'permute', 'slice', 'paste', 'gather', 'scatterAddAcc', 'oneHot',
+  'unary', 'unaryGrad', 'binary', 'select', 'reduce', 'argmax', 'dotAcc', 'matmul',
+  'conv3d', 'conv3dBackwardInput', 'conv3dBackwardWeight', 'pool', 'poolBackward', 'upsample', 'upsampleBackward',
+  'warp', 'warpBackward', 'warpNearest', 'boxSum', 'softmaxCrossEntropy', 'softmaxCrossEntropyBackward', 'softmax',
+  'labelCountsAcc', 'randomUniform', 'randomNormal', 'dropoutMask', 'sgdUpdate', 'adamUpdate', 'adagradUpdate',
+] as const;
 
 function p(s: Storage): number {
   return (s as WasmStorage).ptr;
