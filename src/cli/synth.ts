@@ -1,4 +1,160 @@
-// `blendwarp synth`: placeholder until the synth pipeline lands (being written now).
-export async function main(_argv: string[]): Promise<number> {
-  throw new Error('blendwarp synth: not available yet in this version');
+// `blendwarp synth <stage>`: the learned-transformation pipeline from the command line. Each stage
+// command runs the stages before it too, each resuming or loading its checkpoint under --out, so
+// `synth spatial` then `synth run` trains the spatial model once.
+import { parseArgs } from 'node:util';
+import { readFile } from 'node:fs/promises';
+import { setBackend, type BackendName } from '../index.js';
+import { FsStore } from './fs-store.js';
+import { ProgressBar } from './progress.js';
+import { phantomData, prepareData, type FileRef, type InputFiles, type LabeledFiles } from '../synth/data.js';
+import { gridMultiple, METHOD_NAMES, presetConfig, STAGES, SynthPipeline, type MethodName, type Stage } from '../synth/pipeline.js';
+import { resultsJson, diceTable } from '../synth/report.js';
+
+const HELP = `usage: blendwarp synth <stage> [options]
+
+stages (each runs the ones before it, resuming from checkpoints in --out):
+  spatial | appearance | synthesize | segment | evaluate | run (= all)
+
+data (one of):
+  --data default                    generated brain-like phantoms (no files)
+  --atlas VOL --atlas-seg SEG --unlabeled VOL [VOL...] --test VOL:SEG [VOL:SEG...] [--train VOL:SEG...]
+                                    NIfTI (.nii/.nii.gz) on one grid; labels are FreeSurfer aseg values
+
+options:
+  --out DIR             outputs, checkpoints and results.json (default synth-out)
+  --dims 2|3            2 on 3D inputs takes one coronal slice (--slice K, default the middle)
+  --downsample K        integer down-sampling for CPU runs (default 1)
+  --extra-slices a,b    with --dims 2 on 3D input: unlabeled volumes also give slices at +-a, +-b
+  --quick               small networks and few steps (tests, the demo); default: SPEC sizes
+  --steps N             training steps of every network (overrides the preset)
+  --methods a,b,...     among ${METHOD_NAMES.join(', ')} (default all that apply)
+  --spatial-steps N, --appearance-steps N, --seg-steps N   per-network step counts
+  --sas-finetune N      SAS: N steps of unsupervised test-time optimisation on each (atlas, test) pair
+  --no-diffeo           plain displacement model (+ a backward network for the inverse)
+  --synth-count N       synthesized examples written by the synthesize stage
+  --seed K              (default 1)
+  --json                print results.json to stdout instead of the table
+  --backend wasm|webgpu|auto
+`;
+
+async function fileRef(path: string): Promise<FileRef> {
+  try {
+    return { name: path, bytes: new Uint8Array(await readFile(path)) };
+  } catch (e) {
+    throw new Error(`${path}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+}
+
+function pairOf(flag: string, v: string): [string, string] {
+  const i = v.lastIndexOf(':');
+  if (i <= 0 || i === v.length - 1) throw new Error(`${flag}: expected VOL:SEG, got "${v}"`);
+  return [v.slice(0, i), v.slice(i + 1)];
+}
+
+function intOpt(name: string, v: string | undefined, min: number): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < min) throw new Error(`${name}: expected an integer >= ${min}, got "${v}"`);
+  return n;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [stageArg, ...rest] = argv;
+  if (!stageArg || stageArg === '--help' || stageArg === '-h' || stageArg === 'help') {
+    process.stdout.write(HELP);
+    return stageArg ? 0 : 1;
+  }
+  const stage: Stage | null = stageArg === 'run' ? 'evaluate' : (STAGES as readonly string[]).includes(stageArg) ? (stageArg as Stage) : null;
+  if (!stage) {
+    process.stderr.write(`blendwarp synth: unknown stage "${stageArg}"\n\n${HELP}`);
+    return 2;
+  }
+  const { values, tokens } = parseArgs({
+    args: rest,
+    options: {
+      data: { type: 'string' }, atlas: { type: 'string' }, 'atlas-seg': { type: 'string' },
+      unlabeled: { type: 'string', multiple: true }, test: { type: 'string', multiple: true }, train: { type: 'string', multiple: true },
+      out: { type: 'string', default: 'synth-out' }, dims: { type: 'string' }, slice: { type: 'string' }, downsample: { type: 'string', default: '1' },
+      quick: { type: 'boolean', default: false }, steps: { type: 'string' }, methods: { type: 'string' }, 'no-diffeo': { type: 'boolean', default: false },
+      'synth-count': { type: 'string' }, 'spatial-steps': { type: 'string' }, 'appearance-steps': { type: 'string' }, 'seg-steps': { type: 'string' }, 'sas-finetune': { type: 'string' }, 'extra-slices': { type: 'string' }, seed: { type: 'string', default: '1' }, json: { type: 'boolean', default: false }, backend: { type: 'string' },
+    },
+    allowPositionals: true, strict: true, tokens: true,
+  });
+  // "--unlabeled A B C": positionals belong to the list option before them.
+  const lists: Record<'unlabeled' | 'test' | 'train', string[]> = { unlabeled: [...(values.unlabeled ?? [])], test: [...(values.test ?? [])], train: [...(values.train ?? [])] };
+  let current: keyof typeof lists | null = null;
+  for (const t of tokens ?? []) {
+    if (t.kind === 'option') current = t.name === 'unlabeled' || t.name === 'test' || t.name === 'train' ? t.name : null;
+    else if (t.kind === 'positional') {
+      if (!current) throw new Error(`blendwarp synth: unexpected argument "${t.value}" (see --help)`);
+      lists[current].push(t.value);
+    }
+  }
+  const backend = (values.backend ?? process.env.BLENDWARP_BACKEND ?? 'auto') as BackendName | 'auto';
+  if (!['wasm', 'webgpu', 'auto'].includes(backend)) throw new Error(`--backend: unknown backend "${backend}" (wasm, webgpu or auto)`);
+  const dims = intOpt('--dims', values.dims, 2) as 2 | 3 | undefined;
+  if (dims !== undefined && dims !== 2 && dims !== 3) throw new Error(`--dims: expected 2 or 3, got ${dims}`);
+  const methods = values.methods?.split(',').map((m) => m.trim()) as MethodName[] | undefined;
+  for (const m of methods ?? []) if (!METHOD_NAMES.includes(m)) throw new Error(`--methods: unknown method "${m}" (expected ${METHOD_NAMES.join(', ')})`);
+  const config = presetConfig(values.quick ? 'quick' : 'paper', { steps: intOpt('--steps', values.steps, 1), seed: intOpt('--seed', values.seed, 0), methods });
+  if (values['no-diffeo']) config.spatial.diffeomorphic = false;
+  config.spatial.steps = intOpt('--spatial-steps', values['spatial-steps'], 0) ?? config.spatial.steps;
+  config.appearance.steps = intOpt('--appearance-steps', values['appearance-steps'], 0) ?? config.appearance.steps;
+  config.segmenter.steps = intOpt('--seg-steps', values['seg-steps'], 0) ?? config.segmenter.steps;
+  config.spatial.testTimeSteps = intOpt('--sas-finetune', values['sas-finetune'], 0) ?? 0;
+  const count = intOpt('--synth-count', values['synth-count'], 0);
+  if (count !== undefined) config.synthCount = count;
+  const multiple = gridMultiple(config);
+
+  let data;
+  if (values.data !== undefined) {
+    if (values.data !== 'default') throw new Error(`--data: only "default" (generated phantoms) is built in, got "${values.data}"`);
+    if (values.atlas || lists.unlabeled.length || lists.test.length) throw new Error('--data default and --atlas/--unlabeled/--test exclude each other');
+    data = phantomData({ dims: dims ?? 2, multiple, seed: config.seed });
+  } else {
+    if (!values.atlas || !values['atlas-seg']) throw new Error('give --atlas VOL and --atlas-seg SEG (or --data default)');
+    const labeled = async (flag: string, v: string): Promise<LabeledFiles> => {
+      const [vol, seg] = pairOf(flag, v);
+      return { vol: await fileRef(vol), seg: await fileRef(seg) };
+    };
+    const files: InputFiles = {
+      atlas: { vol: await fileRef(values.atlas), seg: await fileRef(values['atlas-seg']) },
+      unlabeled: await Promise.all(lists.unlabeled.map(fileRef)),
+      tests: await Promise.all(lists.test.map((v) => labeled('--test', v))),
+      train: await Promise.all(lists.train.map((v) => labeled('--train', v))),
+    };
+    data = await prepareData(files, { downsample: intOpt('--downsample', values.downsample, 1)!, dims, slice: intOpt('--slice', values.slice, 0), multiple,
+      extraSlices: values['extra-slices']?.split(',').map((v) => intOpt('--extra-slices', v.trim(), 1)!) });
+  }
+
+  await setBackend(backend);
+  const store = new FsStore(values.out!);
+  let bar: ProgressBar | null = null, barStage = '';
+  const pipeline = new SynthPipeline(data, config, store, (p) => {
+    if (p.stage !== barStage) { bar = new ProgressBar(Math.max(1, p.total), p.stage.padEnd(26)); barStage = p.stage; }
+    bar!.update(p.step, p.loss !== undefined ? `loss ${p.loss.toFixed(4)}` : (p.message ?? ''));
+  });
+  // Ctrl-C: the running stage saves its checkpoint and stops; a rerun resumes.
+  const abort = new AbortController();
+  const onSigint = () => abort.abort();
+  process.once('SIGINT', onSigint);
+  try {
+    process.stderr.write(`synth: ${data.notes.join('; ')}; grid ${data.shape.join(' x ')} (${data.dims}D); atlas ${data.atlas.name}, ${data.unlabeled.length} unlabeled, ${data.tests.length} test\n`);
+    const results = await pipeline.run(stage, abort.signal);
+    if (results) {
+      const json = resultsJson(results, { config: { preset: values.quick ? 'quick' : 'paper', ...config }, command: `blendwarp synth ${argv.join(' ')}` });
+      await store.save('results.json', new TextEncoder().encode(json));
+      if (values.json) process.stdout.write(json);
+      else {
+        process.stdout.write(`\n${diceTable(results)}\nstage times (s): ${Object.entries(results.timings).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', ')}\n`);
+        process.stdout.write(`wrote ${values.out}/results.json, table.md, dice-per-label.svg, predictions/, synth/\n`);
+      }
+    } else {
+      process.stdout.write(`synth ${stageArg}: done (stage times: ${Object.entries(pipeline.timings).map(([k, v]) => `${k} ${v.toFixed(1)}s`).join(', ')}); outputs in ${values.out}\n`);
+    }
+  } finally {
+    process.off('SIGINT', onSigint);
+    pipeline.dispose();
+  }
+  return 0;
 }

@@ -1,0 +1,409 @@
+// The learned-transformation pipeline (Zhao et al. 2019) as stages over one SynthData:
+//   spatial     train g_s on (atlas, unlabeled) pairs; fields phi_i and their inverses
+//   appearance  train h_a on (atlas, y_i o phi_i^-1); psi_i
+//   synthesize  write synthesized (image, label) pairs (NIfTI) and a PNG montage
+//   segment     train one segmenter per method on examples generated on the fly
+//   evaluate    Dice on the test scans, folding of the spatial model, table, plot, results.json
+// Each stage resumes from its checkpoint in the BlobStore; a stage already finished is loaded, not rerun.
+import type { Tensor } from '../tensor/tensor.js';
+import { getBackend, tidy } from '../tensor/engine.js';
+import { MemoryStore } from '../io/checkpoint-store.js';
+import { tensor, Rng } from '../ops/create.js';
+import { add, clamp, mulScalar } from '../ops/elementwise.js';
+import { warp, warpNearest } from '../ops/warp.js';
+import { argmax } from '../ops/reduce.js';
+import type { BlobStore } from '../io/checkpoint-store.js';
+import { writeNifti } from '../io/nifti.js';
+import { AppearanceModel, Segmenter, SpatialModel, type AppearanceConfig, type SegmenterConfig, type SpatialConfig } from './models.js';
+import { CancelledError, trainWithCheckpoints, type ProgressFn } from './train.js';
+import { boundaryMask, foldingFraction, randomSmoothField, type RandAugOptions } from './fields.js';
+import { cropVolume, type Shape3 } from './preprocess.js';
+import { EVAL_LABELS, NUM_CLASSES, toLabelValues } from './labels.js';
+import type { SynthData } from './data.js';
+import { diceTable, montagePng, perLabelSvg, type MethodResult, type SynthResults } from './report.js';
+
+export const STAGES = ['spatial', 'appearance', 'synthesize', 'segment', 'evaluate'] as const;
+export type Stage = (typeof STAGES)[number];
+
+export const METHOD_NAMES = ['affine', 'sas', 'sas-aug', 'rand-aug', 'ours-coupled', 'ours-indep', 'ours-indep+rand-aug', 'supervised'] as const;
+export type MethodName = (typeof METHOD_NAMES)[number];
+/** Methods that train a segmenter (affine and sas predict without one). */
+const TRAINED: readonly MethodName[] = ['sas-aug', 'rand-aug', 'ours-coupled', 'ours-indep', 'ours-indep+rand-aug', 'supervised'];
+
+export interface SynthConfig {
+  seed: number;
+  spatial: SpatialConfig;
+  appearance: AppearanceConfig;
+  segmenter: SegmenterConfig;
+  randAug: RandAugOptions & { scaleLo: number; scaleHi: number };
+  methods: MethodName[];
+  /** Synthesized examples written by the synthesize stage. */
+  synthCount: number;
+}
+
+/** Presets: 'quick' (tests, the demo: small nets, minutes on a CPU) and 'paper' (SPEC sizes). */
+export function presetConfig(preset: 'quick' | 'paper', o: { steps?: number; seed?: number; methods?: MethodName[] } = {}): SynthConfig {
+  const quick = preset === 'quick';
+  const s = (n: number) => o.steps ?? n;
+  return {
+    seed: o.seed ?? 1,
+    spatial: quick
+      ? { net: { encoder: [16, 32, 32, 32], decoder: [32, 32, 32, 32, 16, 16] }, diffeomorphic: true, intSteps: 7, halfRes: false, lambda: 1, win: 9, lr: 2e-3, steps: s(200) }
+      : { net: { encoder: [16, 32, 32, 32], decoder: [32, 32, 32, 32, 32, 16, 16] }, diffeomorphic: true, intSteps: 7, halfRes: false, lambda: 1, win: 9, lr: 1e-3, steps: s(1500) },
+    appearance: quick
+      ? { net: { encoder: [16, 32, 32, 32], decoder: [32, 32, 32, 32, 16, 16] }, reconWeight: 50, smoothWeight: 1, lr: 2e-3, steps: s(120) }
+      : { net: { encoder: [16, 32, 32, 32, 32, 32], decoder: [64, 64, 32, 32, 32, 16, 16] }, reconWeight: 50, smoothWeight: 1, lr: 1e-3, steps: s(1000) },
+    segmenter: quick
+      ? { net: { encoder: [16, 32, 32, 64], decoder: [64, 32, 32, 16, 16] }, lr: 2e-3, steps: s(150) }
+      : { net: { encoder: [32, 32, 64, 64, 128, 128], decoder: [128, 128, 64, 64, 32, 32, 32] }, lr: 1e-3, steps: s(2000) },
+    randAug: { amplitude: undefined, sigma: 3, factor: 4, scaleLo: 0.5, scaleHi: 1.5 },
+    methods: o.methods ?? [...METHOD_NAMES],
+    synthCount: quick ? 4 : 8,
+  };
+}
+
+/** 2^levels of the deepest U-Net: every axis longer than 1 is padded to a multiple of it. */
+export function gridMultiple(c: SynthConfig): number {
+  return 2 ** Math.max(c.spatial.net.encoder.length, c.appearance.net.encoder.length, c.segmenter.net.encoder.length);
+}
+
+/** A volume handed out of the pipeline (worker transfers, viewers): values on the cropped grid + world geometry. */
+export interface VolumeOut {
+  name: string;
+  /** [D, H, W] = NIfTI [nk, nj, ni]. */
+  shape: Shape3;
+  data: Float32Array | Int32Array;
+  /** Voxel-to-world 4 x 4, row-major (NIfTI sform). */
+  affine: number[];
+}
+
+export class SynthPipeline {
+  private readonly x: Tensor;
+  private readonly lx: Tensor;
+  private readonly ys: Tensor[];
+  private readonly notBoundary: Tensor;
+  private spatial: SpatialModel | null = null;
+  private appearance: AppearanceModel | null = null;
+  /** Forward fields phi_i (atlas -> unlabeled i), atlas labels warped by them, appearance psi_i. */
+  private phis: Tensor[] = [];
+  private warpedLabels: Tensor[] = [];
+  private psis: Tensor[] = [];
+  readonly timings: Record<string, number> = {};
+  readonly losses: Record<string, number[]> = {};
+  readonly done = new Set<Stage>();
+  results: SynthResults | null = null;
+
+  constructor(readonly data: SynthData, readonly config: SynthConfig, readonly store: BlobStore, private readonly onProgress?: ProgressFn) {
+    const m = gridMultiple(config);
+    if (data.shape.some((s) => s > 1 && s % m !== 0)) throw new Error(`the grid ${data.shape.join(' x ')} is not padded to a multiple of ${m} (prepare the data with multiple = gridMultiple(config))`);
+    if (!data.atlas.labels) throw new Error(`${data.atlas.name}: the atlas needs a label map`);
+    const s5 = [1, ...data.shape, 1];
+    this.x = tensor(data.atlas.image, s5);
+    this.lx = tensor(data.atlas.labels, s5, 'i32');
+    this.ys = data.unlabeled.map((u) => tensor(u.image, s5));
+    this.notBoundary = tensor(boundaryMask(data.atlas.labels, data.shape).map((c) => 1 - c), s5);
+  }
+
+  get dims(): 2 | 3 { return this.data.dims; }
+
+  private progress(stage: string, step: number, total: number, message?: string): void {
+    this.onProgress?.({ stage, step, total, message });
+  }
+
+  /** Runs every stage up to `last` (each resumes or loads from its checkpoint). */
+  async run(last: Stage = 'evaluate', signal?: AbortSignal): Promise<SynthResults | null> {
+    for (const st of STAGES) {
+      if (signal?.aborted) throw new CancelledError(st);
+      await this.stage(st, signal);
+      if (st === last) break;
+    }
+    return this.results;
+  }
+
+  async stage(st: Stage, signal?: AbortSignal): Promise<void> {
+    if (this.done.has(st)) return;
+    const prerequisite: Record<Stage, Stage | null> = { spatial: null, appearance: 'spatial', synthesize: 'appearance', segment: 'appearance', evaluate: 'segment' };
+    const before = prerequisite[st];
+    if (before) await this.stage(before, signal);
+    const t0 = Date.now();
+    switch (st) {
+      case 'spatial': await this.trainSpatial(signal); break;
+      case 'appearance': await this.trainAppearance(signal); break;
+      case 'synthesize': await this.synthesize(signal); break;
+      case 'segment': await this.trainSegmenters(signal); break;
+      case 'evaluate': await this.evaluate(); break;
+    }
+    this.timings[st] = (Date.now() - t0) / 1000;
+    this.done.add(st);
+    if (this.results) this.results.timings = { ...this.timings };
+  }
+
+  private async trainSpatial(signal?: AbortSignal): Promise<void> {
+    const rng = new Rng(this.config.seed);
+    this.spatial = new SpatialModel(this.config.spatial, this.dims, rng);
+    const n = this.ys.length;
+    const r = await trainWithCheckpoints({
+      stage: 'spatial', params: this.spatial.params, lr: this.config.spatial.lr, steps: this.config.spatial.steps,
+      store: this.store, checkpoint: 'checkpoints/spatial.safetensors', onProgress: this.onProgress, signal,
+      loss: (step) => this.spatial!.loss(this.x, this.ys[(step + Math.floor(step / n)) % n]!),
+    });
+    this.losses.spatial = r.losses;
+    for (const t of [...this.phis, ...this.warpedLabels]) t.dispose();
+    this.phis = this.ys.map((y) => tidy(() => this.spatial!.forwardField(this.x, y)));
+    this.warpedLabels = this.phis.map((p) => warpNearest(this.lx, p));
+  }
+
+  private async trainAppearance(signal?: AbortSignal): Promise<void> {
+    const rng = new Rng(this.config.seed + 1);
+    this.appearance = new AppearanceModel(this.config.appearance, this.dims, rng);
+    // y_i o phi_i^-1: the unlabeled scans moved into atlas space (fixed inputs of h_a).
+    const inAtlas = this.ys.map((y) => tidy(() => warp(y, this.spatial!.inverseField(this.x, y))));
+    const n = this.ys.length;
+    try {
+      const r = await trainWithCheckpoints({
+        stage: 'appearance', params: this.appearance.params, lr: this.config.appearance.lr, steps: this.config.appearance.steps,
+        store: this.store, checkpoint: 'checkpoints/appearance.safetensors', onProgress: this.onProgress, signal,
+        loss: (step) => {
+          const i = (step + Math.floor(step / n)) % n;
+          return this.appearance!.loss(this.x, inAtlas[i]!, this.phis[i]!, this.ys[i]!, this.notBoundary);
+        },
+      });
+      this.losses.appearance = r.losses;
+      for (const t of this.psis) t.dispose();
+      this.psis = inAtlas.map((ya) => tidy(() => this.appearance!.psi(this.x, ya)));
+    } finally {
+      for (const t of inAtlas) t.dispose();
+    }
+  }
+
+  /** One synthesized example: (x + psi_j) o phi_i with l_x o phi_i; j = i for coupled. */
+  private synthExample(i: number, j: number): { image: Tensor; labels: Tensor } {
+    return { image: warp(add(this.x, this.psis[j]!), this.phis[i]!), labels: this.warpedLabels[i]! };
+  }
+
+  private randAugExample(rng: Rng): { image: Tensor; labels: Tensor } {
+    const ra = this.config.randAug;
+    const u = randomSmoothField(this.data.shape, rng, ra);
+    const scale = ra.scaleLo + (ra.scaleHi - ra.scaleLo) * rng.uniform();
+    return { image: clamp(mulScalar(warp(this.x, u), scale), 0, 1), labels: warpNearest(this.lx, u) };
+  }
+
+  private async synthesize(signal?: AbortSignal): Promise<void> {
+    const n = this.ys.length, k = this.config.synthCount;
+    const rng = new Rng(this.config.seed + 2);
+    const shown: { image: Float32Array; labels: Int32Array }[] = [];
+    for (let e = 0; e < k; e++) {
+      if (signal?.aborted) throw new CancelledError('synthesize');
+      const i = Math.floor(rng.uniform() * n), j = Math.floor(rng.uniform() * n);
+      const ex = tidy(() => { const s = this.synthExample(i, j); return { image: s.image, labels: s.labels }; });
+      const image = cropVolume((await ex.image.data()) as Float32Array, this.data.shape, this.data.cropShape);
+      const labels = cropVolume((await ex.labels.data()) as Int32Array, this.data.shape, this.data.cropShape);
+      ex.image.dispose();
+      const name = `synth/example-${String(e).padStart(3, '0')}_shape-${i}_appearance-${j}`;
+      await this.saveVolume(`${name}_image.nii.gz`, image, 'float32');
+      await this.saveVolume(`${name}_labels.nii.gz`, toLabelValues(labels), 'int16');
+      shown.push({ image, labels });
+      this.progress('synthesize', e + 1, k);
+    }
+    const atlasImg = cropVolume(this.data.atlas.image, this.data.shape, this.data.cropShape);
+    const atlasLab = cropVolume(this.data.atlas.labels!, this.data.shape, this.data.cropShape);
+    await this.store.save('synth/montage.png', await montagePng([{ image: atlasImg, labels: atlasLab }, ...shown.slice(0, 5)], this.data.cropShape));
+  }
+
+  private async saveVolume(name: string, data: Float32Array | Int32Array, datatype: 'float32' | 'int16'): Promise<void> {
+    const [d, h, w] = this.data.cropShape;
+    await this.store.save(name, await writeNifti({ dims: [w, h, d], data, datatype, geometry: this.data.geometry }));
+  }
+
+  private methodsToTrain(): MethodName[] {
+    return this.config.methods.filter((m) => TRAINED.includes(m) && (m !== 'supervised' || this.data.train.length > 0));
+  }
+
+  private segmenters = new Map<MethodName, Segmenter>();
+
+  private async trainSegmenters(signal?: AbortSignal): Promise<void> {
+    const trainScans = this.data.train.map((s) => ({
+      image: tensor(s.image, [1, ...this.data.shape, 1]), labels: tensor(s.labels!, [1, ...this.data.shape, 1], 'i32'),
+    }));
+    const n = this.ys.length;
+    try {
+      for (const m of this.methodsToTrain()) {
+        const rng = new Rng(this.config.seed + 10 + METHOD_NAMES.indexOf(m));
+        const seg = new Segmenter(this.config.segmenter, this.dims, NUM_CLASSES, rng);
+        this.segmenters.get(m)?.dispose();
+        this.segmenters.set(m, seg);
+        const pick = () => Math.floor(rng.uniform() * n);
+        const example = (step: number): { image: Tensor; labels: Tensor } => {
+          switch (m) {
+            case 'sas-aug': { const i = pick(); return { image: this.ys[i]!, labels: this.warpedLabels[i]! }; }
+            case 'rand-aug': return this.randAugExample(rng);
+            case 'ours-coupled': { const i = pick(); return this.synthExample(i, i); }
+            case 'ours-indep': return this.synthExample(pick(), pick());
+            case 'ours-indep+rand-aug': return step % 2 === 0 ? this.synthExample(pick(), pick()) : this.randAugExample(rng);
+            case 'supervised': { const s = trainScans[Math.floor(rng.uniform() * trainScans.length)]!; return s; }
+            default: throw new Error(`no training data for method ${m}`);
+          }
+        };
+        const r = await trainWithCheckpoints({
+          stage: `segment ${m}`, params: seg.params, lr: this.config.segmenter.lr, steps: this.config.segmenter.steps,
+          store: this.store, checkpoint: `checkpoints/segmenter-${m}.safetensors`, onProgress: this.onProgress, signal,
+          loss: (step) => { const ex = example(step); return seg.loss(ex.image, ex.labels); },
+        });
+        this.losses[`segment ${m}`] = r.losses;
+      }
+    } finally {
+      for (const s of trainScans) { s.image.dispose(); s.labels.dispose(); }
+    }
+  }
+
+  /** Class-index prediction of `method` for a scan image [D, H, W] on the padded grid. */
+  async predict(method: MethodName, image: Float32Array): Promise<{ labels: Int32Array; field?: Float32Array }> {
+    const s5 = [1, ...this.data.shape, 1];
+    if (method === 'affine') return { labels: (await this.lx.data()) as Int32Array };
+    if (method === 'sas') {
+      const tt = this.config.spatial.testTimeSteps ?? 0;
+      const saved = tt > 0 ? await Promise.all(this.spatial!.params.list().map((t) => t.data())) : null;
+      if (tt > 0) {
+        const y = tensor(image, s5);
+        try {
+          await trainWithCheckpoints({
+            stage: 'sas test-time', params: this.spatial!.params, lr: this.config.spatial.lr, steps: tt,
+            store: new MemoryStore(), checkpoint: 'sas-test-time', onProgress: this.onProgress,
+            loss: () => this.spatial!.loss(this.x, y),
+          });
+        } finally { y.dispose(); }
+      }
+      const out = tidy(() => {
+        const y = tensor(image, s5);
+        const u = this.spatial!.forwardField(this.x, y);
+        return { u, l: warpNearest(this.lx, u) };
+      });
+      const res = { labels: (await out.l.data()) as Int32Array, field: (await out.u.data()) as Float32Array };
+      out.u.dispose(); out.l.dispose();
+      // The fine-tuned weights served this scan only: the next scan starts from the trained model.
+      if (saved) this.spatial!.params.list().forEach((t, k) => getBackend().write(t.storage, saved[k]!));
+      return res;
+    }
+    const seg = this.segmenters.get(method);
+    if (!seg) throw new Error(`method ${method} has no trained segmenter`);
+    const p = tidy(() => argmax(seg.logits(tensor(image, s5))));
+    const labels = (await p.data()) as Int32Array;
+    p.dispose();
+    return { labels: Int32Array.from(labels) };
+  }
+
+  private async evaluate(): Promise<void> {
+    const methods = this.config.methods.filter((m) => m === 'affine' || m === 'sas' || this.segmenters.has(m));
+    const perMethod: MethodResult[] = [];
+    const crop = <T extends Float32Array | Int32Array>(d: T) => cropVolume(d, this.data.shape, this.data.cropShape);
+    const folding: { subject: string; fraction: number }[] = [];
+    let done = 0;
+    const total = methods.length * this.data.tests.length;
+    for (const m of methods) {
+      const subjects: MethodResult['subjects'] = [];
+      for (const t of this.data.tests) {
+        const pred = await this.predict(m, t.image);
+        const truth = crop(t.labels!), p = crop(pred.labels);
+        subjects.push({ subject: t.name, dice: diceByLabel(p, truth) });
+        if (m === 'sas' && pred.field) {
+          folding.push({ subject: t.name, fraction: foldingFraction(crop3(pred.field, this.data.shape, this.data.cropShape), this.data.cropShape, p.map((v) => (v > 0 ? 1 : 0))) });
+        }
+        await this.saveVolume(`predictions/${m}_${t.name}_labels.nii.gz`, toLabelValues(p), 'int16');
+        this.progress('evaluate', ++done, total);
+      }
+      perMethod.push(summarize(m, subjects));
+    }
+    // Folding of the training fields (atlas -> each unlabeled scan) too.
+    const trainFolding: { subject: string; fraction: number }[] = [];
+    for (let i = 0; i < this.phis.length; i++) {
+      const u = crop3((await this.phis[i]!.data()) as Float32Array, this.data.shape, this.data.cropShape);
+      const mask = crop((await this.warpedLabels[i]!.data()) as Int32Array);
+      trainFolding.push({ subject: this.data.unlabeled[i]!.name, fraction: foldingFraction(u, this.data.cropShape, mask.map((v) => (v > 0 ? 1 : 0))) });
+    }
+    const sas = perMethod.find((r) => r.name === 'sas');
+    for (const r of perMethod) {
+      if (!sas) break;
+      r.improvementOverSas = r.subjects.map((s, k) => meanOf(s.dice) - meanOf(sas.subjects[k]!.dice));
+    }
+    this.results = {
+      methods: perMethod,
+      folding: { sas: folding, train: trainFolding },
+      timings: { ...this.timings },
+      losses: this.losses,
+      data: {
+        atlas: this.data.atlas.name, unlabeled: this.data.unlabeled.map((u) => u.name), tests: this.data.tests.map((t) => t.name),
+        train: this.data.train.map((t) => t.name), shape: this.data.cropShape, dims: this.dims, notes: this.data.notes,
+      },
+    };
+    await this.store.save('table.md', new TextEncoder().encode(diceTable(this.results)));
+    await this.store.save('dice-per-label.svg', new TextEncoder().encode(perLabelSvg(this.results)));
+  }
+
+  /** The atlas, a test scan or a prediction as a VolumeOut (cropped, with its affine). */
+  volume(name: string, data: Float32Array | Int32Array): VolumeOut {
+    const cropped = data.length === this.data.shape[0] * this.data.shape[1] * this.data.shape[2] ? cropVolume(data, this.data.shape, this.data.cropShape) : data;
+    return { name, shape: this.data.cropShape, data: cropped, affine: [...this.data.geometry.srow, 0, 0, 0, 1] };
+  }
+
+  /** A synthesized example (i, j) as image and FreeSurfer label volumes. */
+  async example(i: number, j: number): Promise<[VolumeOut, VolumeOut]> {
+    if (this.psis.length === 0) throw new Error('synthesize: run the appearance stage first');
+    const n = this.ys.length;
+    if (!(i >= 0 && i < n && j >= 0 && j < n)) throw new Error(`example: i and j must be in 0..${n - 1}`);
+    const ex = tidy(() => this.synthExample(i, j).image);
+    const img = (await ex.data()) as Float32Array;
+    ex.dispose();
+    const lab = (await this.warpedLabels[i]!.data()) as Int32Array;
+    return [this.volume(`example-${i}-${j}_image`, img), this.volume(`example-${i}-${j}_labels`, toLabelValues(cropVolume(lab, this.data.shape, this.data.cropShape)))];
+  }
+
+  dispose(): void {
+    for (const t of [this.x, this.lx, this.notBoundary, ...this.ys, ...this.phis, ...this.warpedLabels, ...this.psis]) if (!t.isDisposed) t.dispose();
+    this.spatial?.dispose();
+    this.appearance?.dispose();
+    for (const s of this.segmenters.values()) s.dispose();
+  }
+}
+
+/** Crops a [D, H, W, 3] field. */
+function crop3(u: Float32Array, shape: Shape3, to: Shape3): Float32Array {
+  if (shape.every((s, i) => s === to[i])) return u;
+  const out = new Float32Array(to[0] * to[1] * to[2] * 3);
+  for (let z = 0; z < to[0]; z++) for (let y = 0; y < to[1]; y++) {
+    const src = ((z * shape[1] + y) * shape[2]) * 3;
+    out.set(u.subarray(src, src + to[2] * 3), ((z * to[1] + y) * to[2]) * 3);
+  }
+  return out;
+}
+
+/** Dice per class index 1..30 over the labels present in `truth` (a label the prediction misses scores 0). */
+export function diceByLabel(pred: Int32Array, truth: Int32Array): Map<number, number> {
+  const inter = new Float64Array(NUM_CLASSES), np = new Float64Array(NUM_CLASSES), nt = new Float64Array(NUM_CLASSES);
+  for (let i = 0; i < truth.length; i++) {
+    const p = pred[i]!, t = truth[i]!;
+    np[p]!++; nt[t]!++;
+    if (p === t) inter[p]!++;
+  }
+  const out = new Map<number, number>();
+  for (let k = 1; k < NUM_CLASSES; k++) if (nt[k]! > 0) out.set(EVAL_LABELS[k - 1]!.value, (2 * inter[k]!) / (np[k]! + nt[k]!));
+  return out;
+}
+
+function meanOf(m: Map<number, number>): number {
+  let s = 0;
+  for (const v of m.values()) s += v;
+  return m.size ? s / m.size : 0;
+}
+
+function summarize(name: MethodName, subjects: MethodResult['subjects']): MethodResult {
+  const all = subjects.flatMap((s) => [...s.dice.values()]);
+  const mean = all.reduce((a, b) => a + b, 0) / Math.max(1, all.length);
+  const std = Math.sqrt(all.reduce((a, b) => a + (b - mean) ** 2, 0) / Math.max(1, all.length));
+  const perLabel: Record<string, number> = {};
+  for (const l of EVAL_LABELS) {
+    const v = subjects.map((s) => s.dice.get(l.value)).filter((x): x is number => x !== undefined);
+    if (v.length) perLabel[String(l.value)] = v.reduce((a, b) => a + b, 0) / v.length;
+  }
+  return { name, diceMean: mean, diceStd: std, perLabel, subjects };
+}
+

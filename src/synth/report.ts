@@ -1,0 +1,136 @@
+// Reporting: the results object and its JSON (the issue's contract), a Markdown table in the layout
+// of the paper's Table 1, a per-label Dice plot (SVG text), and PNG montages with label overlays.
+import { encodePng } from '../io/png.js';
+import { EVAL_LABELS } from './labels.js';
+import type { Shape3 } from './preprocess.js';
+
+export interface MethodResult {
+  name: string;
+  diceMean: number;
+  diceStd: number;
+  /** FreeSurfer label value -> mean Dice over the test subjects that have the label. */
+  perLabel: Record<string, number>;
+  subjects: { subject: string; dice: Map<number, number> }[];
+  /** Per test subject: mean Dice minus SAS's on the same subject. */
+  improvementOverSas?: number[];
+}
+
+export interface SynthResults {
+  methods: MethodResult[];
+  folding: { sas: { subject: string; fraction: number }[]; train: { subject: string; fraction: number }[] };
+  timings: Record<string, number>;
+  losses: Record<string, number[]>;
+  data: { atlas: string; unlabeled: string[]; tests: string[]; train: string[]; shape: Shape3; dims: 2 | 3; notes: string[] };
+}
+
+const r4 = (x: number) => Math.round(x * 1e4) / 1e4;
+
+/** results.json: {"methods": [{"name", "dice_mean", "dice_std", "per_label": {"<label>": x}}], ...}. */
+export function resultsJson(r: SynthResults, extra: Record<string, unknown> = {}): string {
+  const mean = (a: number[]) => a.reduce((s, v) => s + v, 0) / Math.max(1, a.length);
+  const std = (a: number[]) => Math.sqrt(mean(a.map((v) => (v - mean(a)) ** 2)));
+  const out = {
+    methods: r.methods.map((m) => ({
+      name: m.name,
+      dice_mean: r4(m.diceMean),
+      dice_std: r4(m.diceStd),
+      per_label: Object.fromEntries(Object.entries(m.perLabel).map(([k, v]) => [k, r4(v)])),
+      per_subject: m.subjects.map((s) => ({ subject: s.subject, dice_mean: r4(mean([...s.dice.values()])), labels: s.dice.size })),
+      ...(m.improvementOverSas ? { improvement_over_sas: { mean: r4(mean(m.improvementOverSas)), std: r4(std(m.improvementOverSas)), per_subject: m.improvementOverSas.map(r4) } } : {}),
+    })),
+    labels: Object.fromEntries(EVAL_LABELS.map((l) => [String(l.value), l.name])),
+    folding: {
+      description: 'share of brain voxels (warped atlas labels) with Jacobian determinant of id + u <= 0',
+      sas: r.folding.sas.map((f) => ({ subject: f.subject, fraction: r4(f.fraction) })),
+      train: r.folding.train.map((f) => ({ subject: f.subject, fraction: r4(f.fraction) })),
+    },
+    timings_s: Object.fromEntries(Object.entries(r.timings).map(([k, v]) => [k, Math.round(v * 10) / 10])),
+    final_losses: Object.fromEntries(Object.entries(r.losses).filter(([, v]) => v.length).map(([k, v]) => [k, r4(mean(v.slice(-10)))])),
+    data: r.data,
+    ...extra,
+  };
+  return JSON.stringify(out, null, 2) + '\n';
+}
+
+/** The paper's Table 1 layout: method, Dice mean (std), pairwise improvement over SAS mean (std). */
+export function diceTable(r: SynthResults): string {
+  const mean = (a: number[]) => a.reduce((s, v) => s + v, 0) / Math.max(1, a.length);
+  const std = (a: number[]) => Math.sqrt(mean(a.map((v) => (v - mean(a)) ** 2)));
+  const lines = ['| Method | Dice mean (std) | Pairwise Dice improvement over SAS mean (std) |', '|---|---|---|'];
+  for (const m of r.methods) {
+    const imp = m.improvementOverSas && m.name !== 'sas' ? `${mean(m.improvementOverSas).toFixed(3)} (${std(m.improvementOverSas).toFixed(3)})` : '-';
+    lines.push(`| ${m.name} | ${m.diceMean.toFixed(3)} (${m.diceStd.toFixed(3)}) | ${imp} |`);
+  }
+  const f = r.folding.sas;
+  if (f.length) lines.push('', `Spatial model folding (Jacobian <= 0 in brain), atlas -> test: ${f.map((x) => `${x.subject} ${(100 * x.fraction).toFixed(2)}%`).join(', ')}`);
+  return lines.join('\n') + '\n';
+}
+
+const PALETTE = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f'];
+
+/** Per-label Dice: one row per label present, one marker per method. */
+export function perLabelSvg(r: SynthResults): string {
+  const labels = EVAL_LABELS.filter((l) => r.methods.some((m) => m.perLabel[String(l.value)] !== undefined));
+  const rowH = 16, left = 210, width = 420, top = 30, legendH = 18 * r.methods.length + 10;
+  const h = top + rowH * labels.length + 30 + legendH;
+  const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;');
+  const parts = [`<svg xmlns="http://www.w3.org/2000/svg" width="${left + width + 30}" height="${h}" font-family="sans-serif" font-size="11">`,
+    `<text x="${left}" y="16" font-size="13">Dice per label (${esc(r.data.tests.join(', '))})</text>`];
+  for (let t = 0; t <= 10; t += 2) {
+    const x = left + (width * t) / 10;
+    parts.push(`<line x1="${x}" y1="${top}" x2="${x}" y2="${top + rowH * labels.length}" stroke="#ddd"/><text x="${x}" y="${top + rowH * labels.length + 14}" text-anchor="middle">${(t / 10).toFixed(1)}</text>`);
+  }
+  labels.forEach((l, i) => {
+    const y = top + rowH * i + rowH / 2;
+    parts.push(`<text x="${left - 6}" y="${y + 4}" text-anchor="end">${esc(l.name)}</text>`);
+    r.methods.forEach((m, k) => {
+      const v = m.perLabel[String(l.value)];
+      if (v === undefined) return;
+      parts.push(`<circle cx="${(left + width * v).toFixed(1)}" cy="${y}" r="4" fill="${PALETTE[k % PALETTE.length]}" fill-opacity="0.8"><title>${esc(m.name)}: ${v.toFixed(3)}</title></circle>`);
+    });
+  });
+  const ly = top + rowH * labels.length + 30;
+  r.methods.forEach((m, k) => {
+    parts.push(`<circle cx="${left + 6}" cy="${ly + 18 * k}" r="5" fill="${PALETTE[k % PALETTE.length]}"/><text x="${left + 16}" y="${ly + 18 * k + 4}">${esc(m.name)} (${m.diceMean.toFixed(3)})</text>`);
+  });
+  parts.push('</svg>');
+  return parts.join('\n') + '\n';
+}
+
+/** A colour per class index (0 = none), well spread in hue. */
+function classColour(k: number): [number, number, number] {
+  const hue = (k * 137.508) % 360, s = 0.75, v = 0.95;
+  const c = v * s, x = c * (1 - Math.abs(((hue / 60) % 2) - 1)), m = v - c;
+  const [r, g, b] = hue < 60 ? [c, x, 0] : hue < 120 ? [x, c, 0] : hue < 180 ? [0, c, x] : hue < 240 ? [0, x, c] : hue < 300 ? [x, 0, c] : [c, 0, x];
+  return [255 * (r + m), 255 * (g + m), 255 * (b + m)];
+}
+
+/**
+ * Mid-slice montage: one column per volume (depth slice D/2), top row the image, bottom row the image
+ * with its class-index labels overlaid (alpha 0.45). Small grids are enlarged by an integer factor.
+ */
+export async function montagePng(items: { image: Float32Array; labels: Int32Array }[], shape: Shape3): Promise<Uint8Array> {
+  const [D, H, W] = shape;
+  const z = Math.floor(D / 2);
+  const zoom = Math.max(1, Math.floor(160 / Math.max(H, W)));
+  const gap = 2, cw = W * zoom, ch = H * zoom;
+  const width = items.length * (cw + gap) - gap, height = 2 * ch + gap;
+  const px = new Uint8Array(width * height * 3);
+  items.forEach((it, col) => {
+    for (let y = 0; y < ch; y++) for (let x = 0; x < cw; x++) {
+      const i = (z * H + Math.floor(y / zoom)) * W + Math.floor(x / zoom);
+      const g = Math.round(255 * Math.min(1, Math.max(0, it.image[i]!)));
+      const ox = col * (cw + gap) + x;
+      const top = (y * width + ox) * 3;
+      px[top] = px[top + 1] = px[top + 2] = g;
+      const bot = ((y + ch + gap) * width + ox) * 3;
+      const k = it.labels[i]!;
+      const [r, gg, b] = k > 0 ? classColour(k) : [g, g, g];
+      const a = k > 0 ? 0.45 : 0;
+      px[bot] = Math.round((1 - a) * g + a * r);
+      px[bot + 1] = Math.round((1 - a) * g + a * gg);
+      px[bot + 2] = Math.round((1 - a) * g + a * b);
+    }
+  });
+  return encodePng(width, height, px, 3);
+}
