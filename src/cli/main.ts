@@ -1,4 +1,4 @@
-// The `blendwarp` command line (Node): `info`, `demo`; later `gblend` and `synth`.
+// The `blendwarp` command line (Node): `run` (the main job), `gblend`, `synth`, `info`, `demo`.
 import { parseArgs } from 'node:util';
 import { setBackend, type BackendName } from '../index.js';
 import { collectInfo, formatInfo } from './info.js';
@@ -7,6 +7,10 @@ import { runDemo } from './demo.js';
 const HELP = `usage: blendwarp <command> [options]
 
 commands:
+  run [--out DIR]               the main job: G-Blend comparison on the embedded default data, then
+                                MRI synthesis on generated phantoms (quick configurations, no files)
+  gblend ...                    Gradient-Blending comparison (blendwarp gblend --help)
+  synth <stage>|run ...         learned-transformation MRI synthesis (blendwarp synth --help)
   info [--json]                 the runtime and the compute backends available here
   demo [--steps N] [--size S] [--seed K] [--json]
                                 learn to register two generated 2D shapes (loss falls, Dice rises)
@@ -20,6 +24,7 @@ export async function main(argv: string[]): Promise<number> {
   // Pipeline commands parse their own flags.
   if (command === 'gblend') return (await import('./gblend.js')).main(rest);
   if (command === 'synth') return (await import('./synth.js')).main(rest);
+  if (command === 'run') return runMainJob(rest);
   if (!command || command === 'help' || command === '--help' || command === '-h') {
     process.stdout.write(HELP);
     return command ? 0 : 1;
@@ -61,4 +66,20 @@ function intFlag(name: string, v: string, min: number): number {
   const n = Number(v);
   if (!Number.isInteger(n) || n < min) throw new Error(`${name}: expected an integer >= ${min}, got "${v}"`);
   return n;
+}
+
+/** The main job: both methods on embedded defaults, each in its quick configuration. */
+async function runMainJob(argv: string[]): Promise<number> {
+  const { values } = parseArgs({ args: argv, options: { out: { type: 'string', default: 'out' }, backend: { type: 'string' } }, strict: true });
+  const backend = values.backend ? ['--backend', values.backend] : [];
+  const out = values.out!;
+  const started = Date.now();
+  console.log(`== 1/2 G-Blend: every method on the embedded default data (two degraded views of MNIST digits) -> ${out}/gblend`);
+  const g = await (await import('./gblend.js')).main(['--data', 'default', '--quick', '--out', `${out}/gblend`, ...backend]);
+  if (g !== 0) return g;
+  console.log(`\n== 2/2 MRI synthesis: generated brain-like phantoms, every method -> ${out}/synth`);
+  const s = await (await import('./synth.js')).main(['run', '--data', 'default', '--quick', '--out', `${out}/synth`, ...backend]);
+  if (s !== 0) return s;
+  console.log(`\nmain job done in ${((Date.now() - started) / 1000).toFixed(0)} s: tables above; results.json, SVG plots, PNG montages and NIfTI volumes under ${out}/`);
+  return 0;
 }
