@@ -10,7 +10,9 @@
 // - Slabs are claimed from one counter by compare-and-swap, so a worker that is slow to wake (or
 //   still starting) just finds no work: nothing ever waits for a particular worker. The counter
 //   carries the job's sequence number in its high 16 bits, so a worker that woke for an older job
-//   cannot claim (and run with stale arguments) a slab of a newer one.
+//   cannot claim a slab of a newer one; the caller zeroes the counter while it writes a job's fields,
+//   and a worker claims with a CAS on the exact counter value it read before those fields, so a claim
+//   only succeeds when every field it read belongs to the job it claims.
 // - Results never depend on the thread count: slab boundaries are fixed by the caller (rows, count),
 //   and a reduction across slabs (the weight gradient) writes one partial per slab, summed in order.
 // - Workers start on the first job large enough to share and leave after IDLE_MS without work (a
@@ -55,14 +57,17 @@ onMessage(async (msg) => {
       return;
     }
     gen = Atomics.load(c, ${GEN});
-    const seq = gen & 0xffff;
-    const f = fns[c[${FN}]];
-    const nargs = c[${NARGS}], rows = c[${ROWS}], slabs = c[${SLABS}];
-    const args = [];
-    for (let i = 0; i < nargs; i++) args.push(a[i]);
     for (;;) {
+      // Read the claim word first, then the job's fields, then claim with a CAS on that same word:
+      // the caller zeroes it before rewriting the fields of a new job, so a successful CAS proves the
+      // fields read belong to the job claimed (a worker slow to wake cannot mix two jobs).
       const v = Atomics.load(c, ${NEXT});
-      if ((v >>> 16) !== seq || (v & 0xffff) >= slabs) break;
+      if ((v >>> 16) === 0) break;
+      const f = fns[c[${FN}]];
+      const nargs = c[${NARGS}], rows = c[${ROWS}], slabs = c[${SLABS}];
+      const args = [];
+      for (let k = 0; k < nargs; k++) args.push(a[k]);
+      if ((v & 0xffff) >= slabs) break;
       if (Atomics.compareExchange(c, ${NEXT}, v, v + 1) !== v) continue;
       const i = v & 0xffff;
       try { f(...args, Math.floor(i * rows / slabs), Math.floor((i + 1) * rows / slabs), i); }
@@ -152,6 +157,8 @@ export class ThreadPool {
     }
     this.ensureWorkers();
     const c = this.c;
+    // No claims while this job's fields are written (see the worker's claim loop).
+    Atomics.store(c, NEXT, 0);
     c[FN] = fn;
     c[NARGS] = args.length;
     c[ROWS] = rows;
@@ -160,7 +167,8 @@ export class ThreadPool {
     Atomics.store(c, ERR, 0);
     Atomics.store(c, DONE, 0);
     this.gen = (this.gen + 1) | 0;
-    const seq = this.gen & 0xffff;
+    // Sequence numbers 1..32767 (0 marks "no job"), so the claim word stays a positive int32.
+    const seq = ((this.gen >>> 0) % 32767) + 1;
     Atomics.store(c, NEXT, seq << 16);
     Atomics.store(c, GEN, this.gen);
     Atomics.notify(c, GEN);
