@@ -42,9 +42,4 @@ export function normAxis(op: string, axis: number, rank: number): number {
   return a;
 }
 
-export function stridesOf(shape: readonly number[]): number[] {
-  const s = new Array<number>(shape.length);
-  let acc = 1;
-  for (let i = shape.length - 1; i >= 0; i--) { s[i] = acc; acc *= shape[i]!; }
-  return s;
-}
+export { stridesOf } from '../tensor/tensor.js';

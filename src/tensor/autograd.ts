@@ -1,6 +1,6 @@
 // Reverse-mode autograd over the tape recorded by ops (see record() in engine.ts).
 import { endScope, engine, getBackend, startScope, Tape } from './engine.js';
-import { emptyTensor, Tensor } from './tensor.js';
+import { emptyTensor, stridesOf, Tensor } from './tensor.js';
 
 export interface ValueAndGrads<V> {
   value: V;
@@ -15,17 +15,11 @@ function filled(shape: readonly number[], value: number): Tensor {
 
 function addInto(a: Tensor, b: Tensor): Tensor {
   const out = emptyTensor(a.shape);
-  const strides = contiguousStrides(a.shape);
+  const strides = stridesOf(a.shape);
   getBackend().binary('add', a.storage, strides, b.storage, strides, out.storage, a.shape);
   return out;
 }
 
-function contiguousStrides(shape: readonly number[]): number[] {
-  const s = new Array<number>(shape.length);
-  let acc = 1;
-  for (let i = shape.length - 1; i >= 0; i--) { s[i] = acc; acc *= shape[i]!; }
-  return s;
-}
 
 function copyOf(t: Tensor): Tensor {
   const out = emptyTensor(t.shape, t.dtype);

@@ -12,6 +12,14 @@ export function sizeOf(shape: Shape): number {
   return n;
 }
 
+/** Row-major strides (in elements) of a dense tensor of `shape`. */
+export function stridesOf(shape: Shape): number[] {
+  const s = new Array<number>(shape.length);
+  let acc = 1;
+  for (let i = shape.length - 1; i >= 0; i--) { s[i] = acc; acc *= shape[i]!; }
+  return s;
+}
+
 export class Tensor {
   /** Marks tensors for scope bookkeeping without an import cycle. */
   readonly __tensor = true;
