@@ -8,6 +8,7 @@ import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import './node-inflate.js';
 import { setBackend, type BackendName } from '../index.js';
 import { Rng } from '../ops/create.js';
 import {

@@ -2,6 +2,7 @@
 // command runs the stages before it too, each resuming or loading its checkpoint under --out, so
 // `synth spatial` then `synth run` trains the spatial model once.
 import { parseArgs } from 'node:util';
+import './node-inflate.js';
 import { readFile } from 'node:fs/promises';
 import { setBackend, type BackendName } from '../index.js';
 import { FsStore } from './fs-store.js';
