@@ -145,10 +145,11 @@ export async function main(argv: string[]): Promise<number> {
     if (results) {
       const json = resultsJson(results, { config: { preset: values.quick ? 'quick' : 'paper', ...config }, command: `blendwarp synth ${argv.join(' ')}` });
       await store.save('results.json', new TextEncoder().encode(json));
+      await store.save('timings.json', new TextEncoder().encode(JSON.stringify({ timings_s: Object.fromEntries(Object.entries(results.timings).map(([k, v]) => [k, Math.round(v * 10) / 10])) }, null, 2) + '\n'));
       if (values.json) process.stdout.write(json);
       else {
         process.stdout.write(`\n${diceTable(results)}\nstage times (s): ${Object.entries(results.timings).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', ')}\n`);
-        process.stdout.write(`wrote ${values.out}/results.json, table.md, dice-per-label.svg, predictions/, synth/\n`);
+        process.stdout.write(`wrote ${values.out}/results.json, timings.json, table.md, dice-per-label.svg, predictions/, synth/\n`);
       }
     } else {
       process.stdout.write(`synth ${stageArg}: done (stage times: ${Object.entries(pipeline.timings).map(([k, v]) => `${k} ${v.toFixed(1)}s`).join(', ')}); outputs in ${values.out}\n`);
