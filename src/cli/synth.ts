@@ -3,6 +3,7 @@
 // `synth spatial` then `synth run` trains the spatial model once.
 import { parseArgs } from 'node:util';
 import './node-inflate.js';
+import { checkOutDir, joinNegativeNumbers } from './args.js';
 import { readFile } from 'node:fs/promises';
 import { setBackend, type BackendName } from '../index.js';
 import { FsStore } from './fs-store.js';
@@ -71,7 +72,7 @@ export async function main(argv: string[]): Promise<number> {
     return 2;
   }
   const { values, tokens } = parseArgs({
-    args: rest,
+    args: joinNegativeNumbers(rest, ['dims', 'slice', 'downsample', 'steps', 'synth-count', 'spatial-steps', 'appearance-steps', 'seg-steps', 'sas-finetune', 'extra-slices', 'seed']),
     options: {
       data: { type: 'string' }, atlas: { type: 'string' }, 'atlas-seg': { type: 'string' },
       unlabeled: { type: 'string', multiple: true }, test: { type: 'string', multiple: true }, train: { type: 'string', multiple: true },
@@ -106,6 +107,7 @@ export async function main(argv: string[]): Promise<number> {
   const count = intOpt('--synth-count', values['synth-count'], 0);
   if (count !== undefined) config.synthCount = count;
   const multiple = gridMultiple(config);
+  checkOutDir('--out', values.out!);
 
   let data;
   if (values.data !== undefined) {
