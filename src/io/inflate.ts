@@ -10,6 +10,7 @@
 // it must honour `maxOutput` by throwing InflateLimitError. Measured in docs/io.md (bench/inflate.ts).
 import { Gunzip, Inflate } from 'fflate';
 import { FormatError } from './errors.js';
+import { crc32 } from './png.js';
 
 export type InflateFormat = 'gzip' | 'deflate-raw';
 
@@ -65,10 +66,21 @@ function fflateInflate(input: Uint8Array, format: InflateFormat, maxOutput: numb
     parts.push(d);
     if (final) ended = true;
   };
+  let members = 1;
   const s = format === 'gzip' ? new Gunzip(onData) : new Inflate(onData);
+  if (s instanceof Gunzip) s.onmember = () => { members++; };
   for (let o = 0; o < input.length && total < stopAt; o += CHUNK) s.push(input.subarray(o, o + CHUNK), o + CHUNK >= input.length);
   if (total < stopAt && !ended) throw new Error('unexpected end of the compressed stream');
-  return concat(parts, total);
+  const out = concat(parts, total);
+  // fflate does not check the gzip trailer: for a single member, check its CRC-32 and size here
+  // (node:zlib checks every member's).
+  if (format === 'gzip' && members === 1 && stopAt === Infinity) {
+    if (input.length < 18) throw new Error('no gzip trailer');
+    const v = new DataView(input.buffer, input.byteOffset, input.byteLength);
+    const crc = v.getUint32(input.length - 8, true), size = v.getUint32(input.length - 4, true);
+    if (crc !== crc32(out) || size !== out.length % 2 ** 32) throw new Error('the gzip trailer (CRC-32 and size) does not match the data');
+  }
+  return out;
 }
 
 export const fflateInflater: Inflater = { name: 'fflate', inflate: (input, format, max) => fflateInflate(input, format, max) };
