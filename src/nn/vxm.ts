@@ -19,7 +19,7 @@ import { matmul } from '../ops/linalg.js';
 import { mulScalar, neg } from '../ops/elementwise.js';
 import { Rng, tensor, zeros } from '../ops/create.js';
 import { integrateVelocity, warp } from '../ops/warp.js';
-import type { NamedArray } from '../io/safetensors.js';
+import { decodeSafetensors, encodeSafetensors, type NamedArray } from '../io/safetensors.js';
 import { UNet } from './unet.js';
 
 /** VxmDense's options (nb_conv_per_level = 1, unet_half_res = False, use_probs = False). */
@@ -368,10 +368,11 @@ function layerPairs(L: { encoder: string[]; decoder: string[]; remaining: string
   ];
 }
 
-/** Copies a VoxelMorph U-Net (+ head conv) state_dict into a blendwarp UNet; returns the layer map. */
-function loadUNet(unet: UNet, tensors: Map<string, NamedArray>, prefix: string, head: string, reverseHead: boolean, source: string): LayerMap[] {
+/** A VoxelMorph U-Net (+ head conv) state_dict as blendwarp UNet parameters (encoder.i, decoder.i, out). */
+function unetArraysFromTorch(tensors: Map<string, NamedArray>, prefix: string, head: string, reverseHead: boolean, source: string): { arrays: Map<string, NamedArray>; layers: LayerMap[] } {
   const L = unetLayers(tensors, prefix, source);
   const layers: LayerMap[] = [];
+  const arrays = new Map<string, NamedArray>();
   for (const [vk, bk] of layerPairs(L, head)) {
     for (const part of ['weight', 'bias'] as const) {
       const key = `${vk}.${part}`;
@@ -384,15 +385,30 @@ function loadUNet(unet: UNet, tensors: Map<string, NamedArray>, prefix: string, 
       } else if (reverseHead && vk === head) {
         a = { shape: a.shape, data: a.data.slice().reverse() };
       }
-      const p = unet.params.get(`${bk}.${part}`);
-      if (a.shape.join(',') !== p.shape.join(',')) {
-        throw new Error(`${source}: "${key}" [${t.shape.join(', ')}] becomes [${a.shape.join(', ')}], the model expects [${p.shape.join(', ')}] for ${bk}.${part}`);
-      }
-      p.storage.backend.write(p.storage, a.data);
-      layers.push({ vxm: key, vxmShape: [...t.shape], blendwarp: `${bk}.${part}`, shape: [...p.shape] });
+      arrays.set(`${bk}.${part}`, { dtype: 'F32', shape: a.shape, data: a.data });
+      layers.push({ vxm: key, vxmShape: [...t.shape], blendwarp: `${bk}.${part}`, shape: [...a.shape] });
     }
   }
-  return layers;
+  return { arrays, layers };
+}
+
+/**
+ * A VxmDense state_dict as blendwarp parameters (the names of VxmDense.params / UNet) and options,
+ * without a backend (pure arrays): what `blendwarp convert --from vxm` writes.
+ */
+export function blendwarpArraysFromVxm(tensors: Map<string, NamedArray>, o: VxmImportOptions = {}): { options: VxmDenseOptions; arrays: Map<string, NamedArray>; layers: LayerMap[] } {
+  const options = vxmOptionsFromStateDict(tensors, o);
+  return { options, ...unetArraysFromTorch(tensors, 'unet_model.', 'flow', true, o.source ?? 'VoxelMorph state_dict') };
+}
+
+/** Writes named arrays into a model's parameters, checking every name and shape. */
+export function loadArrays(params: { byName: Map<string, Tensor> }, arrays: Map<string, NamedArray>, source: string): void {
+  for (const [name, p] of params.byName) {
+    const a = arrays.get(name);
+    if (!a) throw new Error(`${source}: parameter "${name}" is missing`);
+    if (a.shape.join(',') !== p.shape.join(',')) throw new Error(`${source}: "${name}" has shape [${a.shape.join(', ')}], the model expects [${p.shape.join(', ')}]`);
+    p.storage.backend.write(p.storage, a.data);
+  }
 }
 
 /**
@@ -400,10 +416,10 @@ function loadUNet(unet: UNet, tensors: Map<string, NamedArray>, prefix: string, 
  * `safetensors.torch.save_file(model.state_dict(), "vxm.safetensors")`).
  */
 export function vxmFromStateDict(tensors: Map<string, NamedArray>, o: VxmImportOptions = {}): { model: VxmDense; layers: LayerMap[] } {
-  const options = vxmOptionsFromStateDict(tensors, o);
+  const { options, arrays, layers } = blendwarpArraysFromVxm(tensors, o);
   const model = new VxmDense(options);
   try {
-    const layers = loadUNet(model.unet, tensors, 'unet_model.', 'flow', true, o.source ?? 'VoxelMorph state_dict');
+    loadArrays(model.params, arrays, o.source ?? 'VoxelMorph state_dict');
     return { model, layers };
   } catch (e) {
     model.dispose();
@@ -521,4 +537,89 @@ export async function paramArrays(params: { byName: Map<string, Tensor> }): Prom
 export function formatLayers(layers: readonly LayerMap[]): string {
   const w = Math.max(...layers.map((l) => l.vxm.length));
   return layers.map((l) => `${l.vxm.padEnd(w)}  [${l.vxmShape.join(', ')}]  <->  ${l.blendwarp} [${l.shape.join(', ')}]`).join('\n');
+}
+
+// ---- whole files (bytes in, bytes out: the same in Node and browsers) ------------------------------
+
+/** Metadata key of a blendwarp checkpoint converted from a VxmDense: its options as JSON. */
+export const VXM_META_KEY = 'vxm_dense';
+
+/** VoxelMorph state_dict safetensors -> blendwarp checkpoint (VxmDense parameter names, options in the metadata). */
+export function convertFromVoxelMorph(bytes: Uint8Array, o: VxmImportOptions = {}): { bytes: Uint8Array; options: VxmDenseOptions; layers: LayerMap[] } {
+  const { tensors } = decodeSafetensors(bytes, o.source ?? 'VoxelMorph state_dict');
+  const { options, arrays, layers } = blendwarpArraysFromVxm(tensors, o);
+  return { bytes: encodeSafetensors(arrays, { [VXM_META_KEY]: JSON.stringify(options), format: 'blendwarp VxmDense' }), options, layers };
+}
+
+/** Loads a checkpoint written by convertFromVoxelMorph (or VxmDense export) as a ready VxmDense. */
+export function vxmDenseFromCheckpoint(bytes: Uint8Array, source = 'checkpoint'): VxmDense {
+  const { tensors, metadata } = decodeSafetensors(bytes, source);
+  const json = metadata[VXM_META_KEY];
+  if (!json) throw new Error(`${source}: no "${VXM_META_KEY}" metadata: not a blendwarp VxmDense checkpoint (convert a VoxelMorph file with convertFromVoxelMorph / blendwarp convert --from vxm)`);
+  const model = new VxmDense(JSON.parse(json) as VxmDenseOptions);
+  try { loadArrays(model.params, tensors, source); } catch (e) { model.dispose(); throw e; }
+  return model;
+}
+
+/** A blendwarp VxmDense as a checkpoint (parameters + options). */
+export async function vxmDenseToCheckpoint(model: VxmDense): Promise<Uint8Array> {
+  return encodeSafetensors(await paramArrays(model.params), { [VXM_META_KEY]: JSON.stringify(model.options), format: 'blendwarp VxmDense' });
+}
+
+export interface VxmExportRequest {
+  /** VoxelMorph inshape (i, j[, k]); taken from a VxmDense checkpoint's metadata when absent. */
+  inshape?: number[];
+  /** int_steps of the exported VxmDense (a synth spatial checkpoint: its config's intSteps, default 7; two-network models: 0). */
+  intSteps?: number;
+  intDownsize?: number;
+  source?: string;
+}
+
+export interface VxmExportFile {
+  /** 'vxm' (one VxmDense), 'fwd' / 'bwd' (the two networks of a non-diffeomorphic spatial model), 'unet' (segmenter / appearance U-Net). */
+  role: 'vxm' | 'fwd' | 'bwd' | 'unet';
+  tensors: Map<string, NamedArray>;
+  layers: LayerMap[];
+  /** The PyTorch constructor call that loads it. */
+  torch: string;
+}
+
+/**
+ * blendwarp parameters -> VoxelMorph state_dicts. Recognises a VxmDense checkpoint (metadata
+ * vxm_dense), the synth spatial model (fwd.* [+ bwd.*]) and a plain U-Net (segmenter, appearance:
+ * encoder.i / decoder.i / out).
+ */
+export function voxelMorphFromBlendwarp(arrays: Map<string, NamedArray>, metadata: Record<string, string>, o: VxmExportRequest = {}): VxmExportFile[] {
+  const source = o.source ?? 'checkpoint';
+  const meta = metadata[VXM_META_KEY] ? (JSON.parse(metadata[VXM_META_KEY]!) as VxmDenseOptions) : null;
+  const ctor = (spec: UNetExportSpec, inshape: number[], steps: number, down: number) =>
+    `VxmDense(inshape=(${inshape.join(', ')}${inshape.length === 1 ? ',' : ''}), nb_unet_features=[${JSON.stringify(spec.encoder)}, ${JSON.stringify(spec.decoder)}], int_steps=${steps}, int_downsize=${down})`;
+  const dense = (prefix: string, role: VxmExportFile['role'], defSteps: number): VxmExportFile => {
+    const spec = unetSpecFromArrays(arrays, prefix, source);
+    const inshape = o.inshape ?? meta?.inshape;
+    if (!inshape) throw new Error(`${source}: the VoxelMorph inshape (i, j[, k]) is needed for the grid buffers: pass inshape (--inshape)`);
+    const intSteps = o.intSteps ?? meta?.intSteps ?? defSteps;
+    const intDownsize = o.intDownsize ?? meta?.intDownsize ?? 1;
+    return { role, ...vxmStateDictFromUNet(spec, { inshape, intSteps, intDownsize }), torch: ctor(spec, inshape, intSteps, intDownsize) };
+  };
+  if (meta) return [dense('', 'vxm', meta.intSteps)];
+  if (arrays.has('fwd.encoder.0.weight')) {
+    if (arrays.has('bwd.encoder.0.weight')) {
+      if (o.intSteps) throw new Error(`${source}: a two-network (non-diffeomorphic) spatial model predicts displacements: int_steps must be 0, got ${o.intSteps}`);
+      return [dense('fwd.', 'fwd', 0), dense('bwd.', 'bwd', 0)];
+    }
+    return [dense('fwd.', 'vxm', 7)];
+  }
+  const spec = unetSpecFromArrays(arrays, '', source);
+  const inshape = o.inshape ?? [];
+  return [{
+    role: 'unet', ...vxmSegmenterStateDict(spec),
+    torch: `SegUnet: vxm.networks.Unet(inshape, infeats=${spec.params.get('encoder.0.weight')!.shape[3]}, nb_features=[${JSON.stringify(spec.encoder)}, ${JSON.stringify(spec.decoder)}]) as .unet + Conv${spec.ndims}d(final_nf, ${spec.params.get('out.weight')!.shape[4]}, 3, padding=1) as .head${inshape.length ? '' : ''}`,
+  }];
+}
+
+/** Bytes version of voxelMorphFromBlendwarp. */
+export function convertToVoxelMorph(bytes: Uint8Array, o: VxmExportRequest = {}): (VxmExportFile & { bytes: Uint8Array })[] {
+  const { tensors, metadata } = decodeSafetensors(bytes, o.source ?? 'checkpoint');
+  return voxelMorphFromBlendwarp(tensors, metadata, o).map((f) => ({ ...f, bytes: encodeSafetensors(f.tensors) }));
 }
