@@ -11,6 +11,8 @@ import {
   fieldFromNiftiArray, fieldFromVoxelMorph, fieldToNiftiArray, fieldToVoxelMorph, paramArrays, resizeAligned,
   unetSpecFromArrays, volumeFromVoxelMorph, volumeToVoxelMorph, vxmFromStateDict, vxmStateDictFromUNet, type ShapedArray,
 } from '../src/nn/vxm.js';
+import { SpatialModel } from '../src/synth/models.js';
+import { spatialModelToVxm } from '../src/synth/vxm-export.js';
 import { backendsUnderTest, useBackend } from './harness.js';
 
 const DIR = new URL('./fixtures/vxm/', import.meta.url);
@@ -89,6 +91,29 @@ describe.each(backendsUnderTest())('PyTorch VoxelMorph VxmDense on %s', (backend
       const { got, exp, model: m2 } = await runCase(name, again, config.bidir);
       expect(relErr(got.pos_flow.data, exp.get('pos_flow')!.data)).toBeLessThan(1e-4);
       model.dispose(); m2.dispose();
+    }
+  });
+
+  it('the synth SpatialModel exported as VxmDense (2D and 3D) and imported again gives the SpatialModel\'s fields and warped images', async () => {
+    for (const [dims, shape] of [[3, [4, 8, 12]], [2, [1, 8, 12]]] as const) {
+      const m = new SpatialModel({ net: { encoder: [4, 4], decoder: [4, 4, 4] }, diffeomorphic: true, intSteps: 7, halfRes: false, lambda: 1, win: 5, lr: 1e-3, steps: 1 }, dims, new bw.Rng(3));
+      const w = m.params.get('fwd.out.weight');
+      const big = bw.randomNormal(w.shape, new bw.Rng(4), 0, 0.5);
+      w.storage.backend.write(w.storage, (await big.data()) as Float32Array);
+      const x = bw.randomUniform([1, ...shape, 1], new bw.Rng(5)), y = bw.randomUniform([1, ...shape, 1], new bw.Rng(6));
+      const inshape = dims === 3 ? [shape[2], shape[1], shape[0]] : [shape[2], shape[1]];
+      const [file] = await spatialModelToVxm(m, inshape);
+      expect(file!.torch).toContain('int_steps=7, int_downsize=1');
+      const { model } = vxmFromStateDict(decodeSafetensors(encodeSafetensors(file!.tensors)).tensors, { bidir: true });
+      const out = model.forward(x, y);
+      const u = m.forwardField(x, y), ui = m.inverseField(x, y);
+      // 2D: the SpatialModel's depth component is ignored by warp and not exported; compare (H, W).
+      const keep = (a: ArrayLike<number>) => Array.from(a).filter((_, i) => dims === 3 || i % 3 !== 0);
+      expect(relErr(keep(await out.field.data()), keep(await u.data()))).toBeLessThan(1e-5);
+      expect(relErr(keep(await out.inverseField!.data()), keep(await ui.data()))).toBeLessThan(1e-5);
+      expect(relErr(await out.moved.data(), await bw.warp(x, u).data())).toBeLessThan(1e-5);
+      expect(Math.max(...keep(await u.data()).map(Math.abs))).toBeGreaterThan(0.3);
+      model.dispose(); m.dispose();
     }
   });
 
