@@ -163,3 +163,42 @@ describe('VoxelMorph layouts (no backend)', () => {
     expect(Array.from(img.data)).toEqual(Array.from(volumeFromVoxelMorph(arr(exp.get('source')!)).data));
   });
 });
+
+describe('blendwarp convert (CLI) and bad input', () => {
+  it('--from vxm then --to vxm gives back the PyTorch state_dict tensor for tensor, printing the layer shapes', async () => {
+    const { main } = await import('../src/cli/convert.js');
+    const { mkdtempSync, rmSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const dir = mkdtempSync(join(tmpdir(), 'vxm-convert-'));
+    const logs: string[] = [];
+    const log = console.log;
+    console.log = (...a: unknown[]) => { logs.push(a.join(' ')); };
+    try {
+      const input = new URL('3d-s7-d2-bidir.weights.safetensors', DIR).pathname;
+      expect(await main(['--from', 'vxm', input, '--out', join(dir, 'bw.safetensors'), '--bidir'])).toBe(0);
+      expect(await main(['--to', 'vxm', join(dir, 'bw.safetensors'), '--out', join(dir, 'back.safetensors')])).toBe(0);
+    } finally {
+      console.log = log;
+    }
+    expect(logs.join('\n')).toContain('flow.weight');
+    expect(logs.join('\n')).toMatch(/unet_model\.decoder\.1\.0\.main\.weight\s+\[8, 16, 3, 3, 3\]\s+<->\s+decoder\.1\.weight \[3, 3, 3, 16, 8\]/);
+    const orig = load('3d-s7-d2-bidir.weights.safetensors').tensors;
+    const back = decodeSafetensors(new Uint8Array(readFileSync(join(dir, 'back.safetensors')))).tensors;
+    expect([...back.keys()].sort()).toEqual([...orig.keys()].sort());
+    for (const [k, v] of orig) expect(Array.from(back.get(k)!.data), k).toEqual(Array.from(v.data));
+    rmSync(dir, { recursive: true });
+  });
+
+  it('rejects what it cannot map, naming the key and what was expected', () => {
+    const orig = load('2d-s7-d2.weights.safetensors').tensors;
+    const noFlow = new Map(orig); noFlow.delete('flow.weight');
+    expect(() => vxmFromStateDict(noFlow, { source: 'x.safetensors' })).toThrow(/x\.safetensors: no "flow\.weight": not a VxmDense state_dict/);
+    const twoConvs = new Map(orig); twoConvs.set('unet_model.encoder.0.1.main.weight', orig.get('unet_model.encoder.0.0.main.weight')!);
+    expect(() => vxmFromStateDict(twoConvs)).toThrow(/nb_unet_conv_per_level > 1/);
+    expect(() => vxmFromStateDict(orig, { intSteps: 0 })).toThrow(/integrate\.transformer\.grid \(int_steps > 0\) but int_steps 0/);
+    const bad = new Map(orig); const w = orig.get('unet_model.decoder.1.0.main.weight')!;
+    bad.set('unet_model.decoder.1.0.main.weight', { ...w, shape: [w.shape[0]!, w.shape[1]! + 1, 3, 3], data: new Float32Array(w.data.length / w.shape[1]! * (w.shape[1]! + 1)) });
+    expect(() => vxmFromStateDict(bad)).toThrow(/"unet_model\.decoder\.1\.0\.main\.weight" \[8, 17, 3, 3\] becomes \[1, 3, 3, 17, 8\], the model expects \[1, 3, 3, 16, 8\]/);
+  });
+});

@@ -418,8 +418,15 @@ export function loadArrays(params: { byName: Map<string, Tensor> }, arrays: Map<
 export function vxmFromStateDict(tensors: Map<string, NamedArray>, o: VxmImportOptions = {}): { model: VxmDense; layers: LayerMap[] } {
   const { options, arrays, layers } = blendwarpArraysFromVxm(tensors, o);
   const model = new VxmDense(options);
+  const source = o.source ?? 'VoxelMorph state_dict';
   try {
-    loadArrays(model.params, arrays, o.source ?? 'VoxelMorph state_dict');
+    for (const l of layers) {
+      const want = model.params.get(l.blendwarp).shape;
+      if (l.shape.join(',') !== want.join(',')) {
+        throw new Error(`${source}: "${l.vxm}" [${l.vxmShape.join(', ')}] becomes [${l.shape.join(', ')}], the model expects [${want.join(', ')}] for ${l.blendwarp} (encoder ${JSON.stringify(options.encoder)}, decoder ${JSON.stringify(options.decoder)}, ${options.inFeats} input channels)`);
+      }
+    }
+    loadArrays(model.params, arrays, source);
     return { model, layers };
   } catch (e) {
     model.dispose();
