@@ -15,6 +15,7 @@ import {
   ogrChart, runMethod, weightsChart, type EncoderSpec, type GBlendOptions, type MethodResult, type TrainTest,
 } from '../gblend/index.js';
 import { parseManifest } from '../io/manifest.js';
+import type { GBlendResultsJson } from '../gblend/results.js';
 import { FsStore } from './fs-store.js';
 import { ProgressBar } from './progress.js';
 import { startGBlendWorker, workerHeadRunner } from '../workers/gblend-node.js';
@@ -205,7 +206,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   process.stdout.write(`\n${lines.join('\n')}\n(top-1/top-5 in %, mean ± std over ${seeds} seed${seeds > 1 ? 's' : ''}; test set: ${data.test.labels.length} examples)\n`);
   await mkdir(out, { recursive: true });
-  const json = {
+  const json: GBlendResultsJson = {
     methods: agg.map((a) => ({ name: a.name, top1: a.top1, top1_std: a.top1_std, top5: a.top5, top5_std: a.top5_std, ...(a.mAP !== undefined ? { mAP: a.mAP, mAUC: a.mAUC } : {}), weights: a.weights, seeds: a.seeds })),
     data: { kind, notes: data.notes, modalities: data.train.modalities.map((m) => ({ name: m.name, shape: m.shape })), train: data.train.labels.length, test: data.test.labels.length },
     config: { seeds, quick, ...opts, encoders },

@@ -13,5 +13,7 @@ export { prepareData, phantomData, baseName, type SynthData, type InputFiles, ty
 export {
   SynthPipeline, presetConfig, gridMultiple, diceByLabel, STAGES, METHOD_NAMES, type SynthConfig, type Stage, type MethodName, type VolumeOut,
 } from './pipeline.js';
-export { resultsJson, diceTable, perLabelSvg, montagePng, type MethodResult, type SynthResults } from './report.js';
+export {
+  resultsJson, resultsObject, diceTable, perLabelSvg, montagePng, type MethodResult, type SynthResults, type SynthResultsJson, type SynthMethodJson,
+} from './report.js';
 export { drawBlob, smoothField, type LabelledImage } from './shapes.js';

@@ -456,6 +456,6 @@ function summarize(name: MethodName, subjects: MethodResult['subjects']): Method
     const v = subjects.map((s) => s.dice.get(l.value)).filter((x): x is number => x !== undefined);
     if (v.length) perLabel[String(l.value)] = v.reduce((a, b) => a + b, 0) / v.length;
   }
-  return { name, diceMean: mean, diceStd: std, perLabel, subjects };
+  return { name, dice_mean: mean, dice_std: std, per_label: perLabel, subjects };
 }
 

@@ -1,5 +1,5 @@
 // The synthesis pipeline as a comlink service, runtime-neutral: expose `new SynthService()` on any
-// comlink endpoint (a Web Worker's `self`, a Node worker via synth-worker-node.ts, a MessagePort).
+// comlink endpoint (a Web Worker's `self`, a Node worker via synth-node-worker.ts, a MessagePort).
 // Every stage reports progress through a proxied callback and can be cancelled (its checkpoint is
 // saved, and running the stage again resumes). Volumes come back as transferable typed arrays with
 // their voxel-to-world affine, ready for a viewer such as niivue.
@@ -9,7 +9,7 @@ import type { BlobStore } from '../io/checkpoint-store.js';
 import { MemoryStore } from '../io/checkpoint-store.js';
 import { phantomData, prepareData, type InputFiles } from '../synth/data.js';
 import { gridMultiple, presetConfig, SynthPipeline, type MethodName, type Stage, type VolumeOut } from '../synth/pipeline.js';
-import { resultsJson } from '../synth/report.js';
+import { resultsObject, type SynthResultsJson } from '../synth/report.js';
 import type { ProgressFn, StageProgress } from '../synth/train.js';
 import type { Shape3 } from '../synth/preprocess.js';
 import { toLabelValues } from '../synth/labels.js';
@@ -63,14 +63,14 @@ export class SynthService {
    * Runs `stage` (and the stages before it that have not run). Returns results.json's object after
    * 'evaluate', else the stage times. Cancelled runs reject with a CancelledError message.
    */
-  async runStage(stage: Stage | 'run', onProgress?: (p: StageProgress) => void): Promise<{ timings: Record<string, number>; results?: unknown }> {
+  async runStage(stage: Stage | 'run', onProgress?: (p: StageProgress) => void): Promise<{ timings: Record<string, number>; results?: SynthResultsJson }> {
     const p = this.need();
     if (this.abort) throw new Error('a stage is already running in this service');
     this.abort = new AbortController();
     this.onProgress = onProgress ?? null;
     try {
       const r = await p.run(stage === 'run' ? 'evaluate' : stage, this.abort.signal);
-      return { timings: { ...p.timings }, results: r ? JSON.parse(resultsJson(r)) : undefined };
+      return { timings: { ...p.timings }, results: r ? resultsObject(r) : undefined };
     } finally {
       this.abort = null;
       this.onProgress = null;
