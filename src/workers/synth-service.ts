@@ -4,7 +4,7 @@
 // saved, and running the stage again resumes). Volumes come back as transferable typed arrays with
 // their voxel-to-world affine, ready for a viewer such as niivue.
 import * as Comlink from 'comlink';
-import { init } from '../index.js';
+import { init, type BackendName } from '../index.js';
 import type { BlobStore } from '../io/checkpoint-store.js';
 import { MemoryStore } from '../io/checkpoint-store.js';
 import { phantomData, prepareData, type InputFiles } from '../synth/data.js';
@@ -17,6 +17,11 @@ import { toLabelValues } from '../synth/labels.js';
 export interface PrepareRequest {
   /** Files (bytes), or 'default' for the generated phantoms. */
   input: InputFiles | 'default';
+  /**
+   * The backend this worker starts on its first prepare (default 'auto'). 'wasm' skips probing for a
+   * WebGPU adapter, which a worker that is terminated soon after is better without.
+   */
+  backend?: BackendName | 'auto';
   preset?: 'quick' | 'paper';
   steps?: number;
   seed?: number;
@@ -42,7 +47,7 @@ export class SynthService {
    * BlobStore on the caller's side, or none for memory) receives checkpoints and outputs.
    */
   async prepare(req: PrepareRequest, store?: BlobStore): Promise<PrepareSummary> {
-    await init();
+    await init(req.backend ?? 'auto');
     this.pipeline?.dispose();
     this.pipeline = null;
     const config = presetConfig(req.preset ?? 'quick', { steps: req.steps, seed: req.seed, methods: req.methods });

@@ -19,10 +19,11 @@ console.log(`info() in a worker: ${inWorker.runtime} ${inWorker.context}`);
 
 const worker = new Worker(new URL('./deno-synth-worker.ts', import.meta.url), { type: 'module' });
 const synth = wrap<SynthService>(worker);
-const summary = await synth.prepare({ input: 'default', dims: 2, phantomShape: [1, 40, 36], steps: 4 });
+const summary = await synth.prepare({ backend: 'wasm', input: 'default', dims: 2, phantomShape: [1, 40, 36], steps: 4 });
 let steps = 0;
 await synth.runStage('spatial', proxy((p: StageProgress) => { steps = p.step; }));
 if (steps < 1) fail('no progress from the spatial stage');
 console.log(`SynthService in a Deno worker: grid ${summary.shape.join(' x ')}, spatial stage ran ${steps} steps`);
+await synth.dispose();
 worker.terminate();
 console.log('DENO OK');

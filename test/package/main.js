@@ -18,9 +18,10 @@ async function run() {
 
   const worker = new Worker(new URL('./synth-worker.js', import.meta.url), { type: 'module' });
   const synth = wrap(worker);
-  const summary = await synth.prepare({ input: 'default', dims: 2, phantomShape: [1, 40, 36], steps: 4 });
+  const summary = await synth.prepare({ backend: 'wasm', input: 'default', dims: 2, phantomShape: [1, 40, 36], steps: 4 });
   let steps = 0;
   await synth.runStage('spatial', proxy((p) => { steps = p.step; }));
+  await synth.dispose();
   worker.terminate();
   return { page: { runtime: page.runtime, context: page.context, threads: page.backend?.threads, sharedMemory: page.sharedMemory }, worker: inWorker, sharedWorker: inShared, conv, synth: { shape: summary.shape, steps } };
 }

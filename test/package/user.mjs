@@ -92,16 +92,17 @@ assert.equal(typeof new SynthService().prepare, 'function');
 assert.equal(typeof createGBlendService().train, 'function');
 const sw = startSynthWorker();
 try {
-  const summary = await Promise.race([sw.service.prepare({ input: 'default', dims: 2, phantomShape: [1, 40, 36], steps: 6, methods: ['affine', 'sas', 'rand-aug'] }), sw.crashed]);
+  const summary = await Promise.race([sw.service.prepare({ backend: 'wasm', input: 'default', dims: 2, phantomShape: [1, 40, 36], steps: 6, methods: ['affine', 'sas', 'rand-aug'] }), sw.crashed]);
   assert.deepEqual(summary.shape, [1, 40, 36]);
   const stages = new Set();
   const { results } = await Promise.race([sw.service.runStage('run', proxy((p) => { stages.add(p.stage); })), sw.crashed]);
   assert.ok(stages.has('spatial'));
   assert.ok(results && results.methods.length >= 3 && results.methods.every((m) => typeof m.dice_mean === 'number' && typeof m.per_label === 'object'));
   ok(`blendwarp/workers/node: SynthService on a worker thread ran ${[...stages].length} stages; ${results.methods.map((m) => `${m.name} ${m.dice_mean}`).join(', ')}`);
-} finally { await sw.terminate(); }
+} finally { await sw.service.dispose(); await sw.terminate(); }
 const gw = startGBlendWorker();
 try {
+  assert.equal(await Promise.race([gw.service.init('wasm'), gw.crashed]), 'wasm');
   const r = await Promise.race([gw.service.train({
     method: 'naive', train: tt.train, test: tt.test, seed: 1,
     options: { epochs: 2, warmup: 1, superEpoch: 1, train: { optimizer: 'adam', lr: 0.01, batchSize: 32 }, encoders: { left: { kind: 'mlp', hidden: [16] }, right: { kind: 'mlp', hidden: [16] } } },

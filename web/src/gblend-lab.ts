@@ -98,7 +98,7 @@ export class GBlendLab {
   }
 
   private async source(cfg: GBlendConfig): Promise<DataSource> {
-    if (cfg.data === 'default') return { kind: 'default', trainPerClass: cfg.trainPerClass ?? (cfg.quick ? 300 : 500), testPerClass: cfg.testPerClass ?? (cfg.quick ? 100 : 200) };
+    if (cfg.data === 'default') return { kind: 'default', trainPerClass: cfg.trainPerClass ?? 300, testPerClass: cfg.testPerClass ?? 100 };
     if (this.folder.length === 0) throw new Error('manifest folder: choose a folder with manifest.json first');
     return { kind: 'folder', files: await Promise.all(this.folder.map(async (f) => ({ path: (f as File & { webkitRelativePath?: string }).webkitRelativePath || f.name, bytes: new Uint8Array(await f.arrayBuffer()) }))) };
   }
