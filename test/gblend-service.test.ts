@@ -27,7 +27,7 @@ beforeAll(async () => {
   // included; `mnist` stays external: the service never loads it).
   const { build } = await import('vite');
   await build({
-    root, logLevel: 'silent', configFile: false, ssr: { noExternal: ['comlink'] },
+    root, logLevel: 'silent', configFile: false, ssr: { noExternal: ['comlink', 'fflate'] },
     build: {
       outDir, emptyOutDir: true, minify: false, ssr: true, target: 'node20',
       rollupOptions: { input: join(root, 'src/workers/gblend-node-worker.ts'), external: [/^node:/, 'mnist'], output: { format: 'es', entryFileNames: 'gblend-node-worker.mjs' } },
