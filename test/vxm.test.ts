@@ -7,6 +7,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import * as bw from '../src/index.js';
 import { decodeSafetensors, encodeSafetensors, type NamedArray } from '../src/io/safetensors.js';
 import { readNifti } from '../src/io/nifti.js';
+import { readNiftiField, writeNiftiField } from '../src/io/nifti-field.js';
 import {
   fieldFromNiftiArray, fieldFromVoxelMorph, fieldToNiftiArray, fieldToVoxelMorph, paramArrays, resizeAligned,
   unetSpecFromArrays, volumeFromVoxelMorph, volumeToVoxelMorph, vxmFromStateDict, vxmStateDictFromUNet, type ShapedArray,
@@ -145,12 +146,9 @@ describe('VoxelMorph layouts (no backend)', () => {
     const name = '3d-s7-d1';
     const nii = new Uint8Array(readFileSync(new URL(`${name}.field.nii.gz`, DIR)));
     const exp = load(`${name}.expected.safetensors`).tensors;
-    // readNifti takes single volumes; the 4D field is parsed here by its header (dim[1..4]).
-    const raw = new Uint8Array(await new Response(new Blob([nii]).stream().pipeThrough(new DecompressionStream('gzip'))).arrayBuffer());
-    const dv = new DataView(raw.buffer);
-    const dims = [1, 2, 3, 4].map((i) => dv.getInt16(40 + 2 * i, true));
-    const off = dv.getFloat32(108, true);
-    const data = new Float32Array(raw.buffer.slice(off, off + 4 * dims.reduce((a, c) => a * c, 1)));
+    const nf = await readNiftiField(nii, 'field.nii.gz');
+    const dims = [...nf.dims, 3], data = nf.data;
+    expect(nf.affine).toEqual([1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1]);
     const field = fieldFromNiftiArray(dims, data);
     const ref = fieldFromVoxelMorph(arr(exp.get('pos_flow')!));
     expect(field.shape).toEqual(ref.shape);
@@ -158,6 +156,12 @@ describe('VoxelMorph layouts (no backend)', () => {
     const back = fieldToNiftiArray(field);
     expect(back.dims).toEqual(dims);
     expect(relErr(back.data, data)).toBe(0);
+    // written by blendwarp, read again: the same array, 4D [I, J, K, 3]
+    const written = await writeNiftiField({ dims: nf.dims, data: back.data, geometry: nf.geometry });
+    const again = await readNiftiField(written, 'written');
+    expect(again.dims).toEqual(nf.dims);
+    expect(Array.from(again.data)).toEqual(Array.from(data));
+    await expect(readNiftiField(new Uint8Array(readFileSync(new URL(`${name}.source.nii.gz`, DIR))), 'source.nii.gz')).rejects.toThrow(/source\.nii\.gz: a displacement field must have NIfTI dims \[I, J, K, 3\]/);
     // And the image NIfTI (nibabel (i, j, k)) read by blendwarp's reader is the source in blendwarp's layout.
     const img = await readNifti(new Uint8Array(readFileSync(new URL(`${name}.source.nii.gz`, DIR))), 'source');
     expect(Array.from(img.data)).toEqual(Array.from(volumeFromVoxelMorph(arr(exp.get('source')!)).data));
