@@ -1,9 +1,12 @@
 // NIfTI-1 read and write (.nii and .nii.gz): bytes in, typed arrays and geometry out; knows nothing
 // of tensors. Gzip goes through the platform's DecompressionStream/CompressionStream (Node >= 18,
-// Deno, browsers), so there is no dependency and no `node:*` import.
+// Deno, browsers), so there is no dependency and no `node:*` import. Voxel decoding is an
+// AssemblyScript kernel (src/io/kernels.ts).
 //
 // Voxel order: NIfTI stores i fastest, then j, then k. Read as a row-major array that is
 // [nk, nj, ni] (= the core's [D, H, W]) without any transpose; `dims` stays in NIfTI order [ni, nj, nk].
+
+import { ioKernels, loadIoKernels } from './kernels.js';
 
 export type NiftiDatatype = 'uint8' | 'int8' | 'int16' | 'uint16' | 'int32' | 'float32' | 'float64';
 
@@ -110,6 +113,7 @@ function isGzip(b: Uint8Array): boolean {
 /** Reads a .nii or .nii.gz (detected by its gzip magic, not its name); `source` names it in errors. */
 export async function readNifti(bytes: Uint8Array, source: string): Promise<NiftiVolume> {
   const raw = isGzip(bytes) ? await gunzip(bytes, source) : bytes;
+  await loadIoKernels(); // compiles the voxel decoder asynchronously, so parseNifti need not
   return parseNifti(raw, source);
 }
 
@@ -148,15 +152,8 @@ export function parseNifti(b: Uint8Array, source: string): NiftiVolume {
   let slope = f32(112), inter = f32(116);
   if (!Number.isFinite(slope) || slope === 0) { slope = 1; inter = 0; }
   if (!Number.isFinite(inter)) inter = 0;
-  const data = new Float32Array(n);
-  const size = BYTES_OF[datatype];
-  const read: (o: number) => number = {
-    uint8: (o: number) => v.getUint8(o), int8: (o: number) => v.getInt8(o),
-    int16: (o: number) => v.getInt16(o, le), uint16: (o: number) => v.getUint16(o, le),
-    int32: (o: number) => v.getInt32(o, le), float32: (o: number) => v.getFloat32(o, le),
-    float64: (o: number) => v.getFloat64(o, le),
-  }[datatype];
-  for (let i = 0, o = voxOffset; i < n; i++, o += size) data[i] = read(o) * slope + inter;
+  // Voxels -> float32 (byte order, x * slope + inter in f64): the AssemblyScript kernel in assembly/io/nifti.ts.
+  const data = ioKernels().decodeVoxels(b.subarray(voxOffset, need), n, code, le, slope, inter);
   const geometry: NiftiGeometry = {
     pixdim: [f32(80), f32(84), f32(88)].map((p) => (Number.isFinite(p) && p > 0 ? p : 1)) as [number, number, number],
     qfac: f32(76) < 0 ? -1 : 1,

@@ -108,6 +108,32 @@ export class SynthService {
     return Comlink.transfer(v, [v.data.buffer as ArrayBuffer]);
   }
 
+  /** Unlabeled scan i (cropped, with its affine). */
+  unlabeled(i: number): VolumeOut {
+    const p = this.need();
+    const u = p.data.unlabeled[i];
+    if (!u) throw new Error(`unlabeled: no scan ${i} (there are ${p.data.unlabeled.length})`);
+    const v = p.volume(`${u.name}_image`, u.image.slice());
+    return Comlink.transfer(v, [v.data.buffer as ArrayBuffer]);
+  }
+
+  /** Test scan i and its true labels (FreeSurfer values). */
+  test(i: number): [VolumeOut, VolumeOut | null] {
+    const p = this.need();
+    const t = p.data.tests[i];
+    if (!t) throw new Error(`test: no test scan ${i} (there are ${p.data.tests.length})`);
+    const img = p.volume(`${t.name}_image`, t.image.slice());
+    const lab = t.labels ? p.volume(`${t.name}_labels`, labelsOut(t.labels)) : null;
+    return Comlink.transfer([img, lab], [img.data.buffer as ArrayBuffer, ...(lab ? [lab.data.buffer as ArrayBuffer] : [])]);
+  }
+
+  /** The atlas warped to unlabeled scan i, its labels, the Jacobian determinant, folding voxels, the appearance change. */
+  async registration(i: number): Promise<Awaited<ReturnType<SynthPipeline['registration']>>> {
+    const r = await this.need().registration(i);
+    const vols = [r.warped, r.warpedLabels, r.jacobian, r.folding, ...(r.appearance ? [r.appearance] : [])];
+    return Comlink.transfer(r, vols.map((v) => v.data.buffer as ArrayBuffer));
+  }
+
   /** A blob the pipeline wrote (e.g. 'synth/montage.png', 'table.md'), when the store is the service's memory. */
   async output(name: string): Promise<Uint8Array | null> {
     const b = await this.store.load(name);
