@@ -14,7 +14,26 @@ import {
 } from '../src/nn/vxm.js';
 import { SpatialModel } from '../src/synth/models.js';
 import { spatialModelToVxm } from '../src/synth/vxm-export.js';
-import { backendsUnderTest, useBackend } from './harness.js';
+import { backendsUnderTest, checkGrad, randData, useBackend, weightedSumRef } from './harness.js';
+
+/** Linear resize with align_corners = True in float64, the obvious loops (x [N, D, H, W, C]). */
+function resizeRef(x: Float64Array, shape: number[], size: number[]): Float64Array {
+  let cur = x, sh = [...shape];
+  for (let axis = 1; axis <= 3; axis++) {
+    const from = sh[axis]!, to = size[axis - 1]!;
+    if (from === to) continue;
+    const out = [...sh]; out[axis] = to;
+    const inner = out.slice(axis + 1).reduce((a, b) => a * b, 1), outer = out.slice(0, axis).reduce((a, b) => a * b, 1);
+    const y = new Float64Array(outer * to * inner);
+    for (let a = 0; a < outer; a++) for (let o = 0; o < to; o++) {
+      const src = to === 1 ? 0 : (o * (from - 1)) / (to - 1);
+      const i0 = Math.floor(src), i1 = Math.min(i0 + 1, from - 1), t = src - i0;
+      for (let b = 0; b < inner; b++) y[(a * to + o) * inner + b] = (1 - t) * cur[(a * from + i0) * inner + b]! + t * cur[(a * from + i1) * inner + b]!;
+    }
+    cur = y; sh = out;
+  }
+  return cur;
+}
 
 const DIR = new URL('./fixtures/vxm/', import.meta.url);
 const CASES = ['2d-s0-d1', '2d-s7-d1-bidir', '2d-s7-d2', '3d-s0-d1', '3d-s7-d1', '3d-s7-d2-bidir'];
@@ -125,6 +144,13 @@ describe.each(backendsUnderTest())('PyTorch VoxelMorph VxmDense on %s', (backend
     const want = [0, 3, 10 / 3, 3 + 37 / 3, 20 / 3, 3 + 74 / 3, 10, 40];
     Array.from(await y.data()).forEach((v, i) => expect(v).toBeCloseTo(want[i]!, 5));
     x.dispose(); y.dispose();
+    // Down and up on odd and even sizes, against the float64 reference, and its gradient by finite differences.
+    for (const [shape, size] of [[[1, 3, 8, 5, 2], [3, 4, 9]], [[2, 1, 6, 7, 3], [1, 3, 14]]] as const) {
+      const outShape = [shape[0], ...size, shape[4]];
+      const xd = randData(shape, 31), r = randData(outShape, 32);
+      await checkGrad(([a]) => bw.sum(bw.mul(resizeAligned(a!, size), bw.tensor(Float32Array.from(r), outShape))),
+        ([a]) => weightedSumRef(resizeRef(a!, [...shape], [...size]), r), [{ data: xd, shape }], { coords: 25 });
+    }
   });
 });
 
