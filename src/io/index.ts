@@ -41,3 +41,4 @@ export function geometryFromAffine(affine: ArrayLike<number>): NiftiGeometry {
   if (pixdim.some((p) => p === 0)) throw new Error(`geometryFromAffine: the affine is singular (a zero column): [${srow.join(', ')}]`);
   return { pixdim, qformCode: 0, sformCode: 2, quatern: [0, 0, 0, 0, 0, 0], qfac: 1, srow, xyztUnits: 2 };
 }
+export { readNiftiField, writeNiftiField, type NiftiField } from './nifti-field.js';
