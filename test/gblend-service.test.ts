@@ -37,7 +37,7 @@ beforeAll(async () => {
   workers.push(startGBlendWorker(entry), startGBlendWorker(entry));
   // Pin the backend: the exact-equality checks below compare with wasm in this thread.
   for (const w of workers) expect(await Promise.race([w.service.init('wasm'), w.crashed])).toBe('wasm');
-}, 120_000);
+});
 
 afterAll(async () => {
   for (const w of workers) await w.terminate();

@@ -29,13 +29,13 @@ function available(what: string, ok: boolean): boolean {
 describe('WebGPU in other runtimes', () => {
   it.skipIf(!available('node_modules/.bin/deno', existsSync(deno)))('Deno: the parity subset on its navigator.gpu', () => {
     const out = execFileSync(deno, ['run', '--allow-read', '--allow-env', '--unstable-sloppy-imports', '--no-prompt', 'test/runtimes/deno-webgpu.ts'], {
-      cwd: root, encoding: 'utf8', env: { ...process.env, DENO_NO_UPDATE_CHECK: '1', NO_COLOR: '1' }, timeout: 300_000,
+      cwd: root, encoding: 'utf8', env: { ...process.env, DENO_NO_UPDATE_CHECK: '1', NO_COLOR: '1' }, timeout: 30 * 60_000, // a hang guard only (the global testTimeout cannot stop a synchronous child)
     });
     const report = JSON.parse(out.trim().split('\n').pop()!);
     expect(report.runtime).toBe('deno');
     expect(report.adapter, 'Deno found a WebGPU adapter').toBeTruthy();
     expectParity(report, 'deno');
-  }, 320_000);
+  });
 
   it.skipIf(!available(CHROMIUM, existsSync(CHROMIUM)))('Chromium: the parity subset in a page and in a dedicated worker', async () => {
     const reports = await runInChromium();
@@ -44,5 +44,5 @@ describe('WebGPU in other runtimes', () => {
       expect(r.adapter, `${r.where}: Chromium offered a WebGPU adapter`).toBeTruthy();
       expectParity(r, `chromium ${r.where}`);
     }
-  }, 320_000);
+  });
 });
