@@ -1,6 +1,7 @@
 // The WebGPU parity subset (test/browser/parity-checks.ts: conv, warp, resampling, random draws, a
 // training step, each on wasm and webgpu of the same runtime; and the io kernels against their
-// reference) in Deno and in headless Chromium (a page and a dedicated worker). Under CI=true a runtime that cannot run fails instead of skipping.
+// reference) in Deno and in headless Chromium (a page and a dedicated worker). Under CI=true a
+// runtime that cannot run fails instead of skipping.
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
