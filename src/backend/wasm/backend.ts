@@ -98,7 +98,7 @@ const WEIGHT_GRAD_PARTS = 8;
 const INITIAL_PAGES = 16;
 
 export interface WasmBackendOptions {
-  /** Threads for the heavy kernels, the caller included; default: the cores this runtime offers.
+  /** Threads for the heavy kernels, the caller included; default: BLENDWARP_THREADS, else the cores this runtime offers.
    *  1 where shared memory or workers are unavailable (browsers without cross-origin isolation). */
   threads?: number;
   /** Use the relaxed-SIMD (FMA) build where the runtime validates it; default true. */
@@ -167,7 +167,7 @@ export class WasmBackend implements Backend {
     const module = await WebAssembly.compile(bytes);
     const memory = WasmBackend.newMemory(shared);
     const instance = await WebAssembly.instantiate(module, { env: { memory } });
-    const wanted = Math.max(1, Math.floor(options.threads ?? platform.cores));
+    const wanted = Math.max(1, Math.floor(options.threads ?? platform.envThreads ?? platform.cores));
     const threads = shared && platform.spawner ? Math.min(wanted, 16) : 1;
     return new WasmBackend(instance, memory, module, relaxed, shared, threads, platform);
   }
@@ -191,6 +191,7 @@ export class WasmBackend implements Backend {
       threads: this.workers ? this.workers.threads : 1,
       sharedMemory: this.shared,
       runtime: this.platform.runtime,
+      context: this.platform.context,
       cores: this.platform.cores,
       memoryBytes: this.heap.reservedBytes,
       maxMemoryBytes: 4 * 1024 ** 3,
@@ -445,8 +446,14 @@ export class WasmBackend implements Backend {
     const rows = n * d * h;
     this.runRows(T_WARP, [p(x), p(flow), p(y), n, d, h, w, c], rows, this.slabs(rows, 16 * rows * w * c));
   }
-  warpBackward(x: Storage, flow: Storage, dy: Storage, dx: Storage, dflow: Storage, n: number, d: number, h: number, w: number, c: number): void {
+  warpBackward(x: Storage, flow: Storage, dy: Storage, dx: Storage | null, dflow: Storage, n: number, d: number, h: number, w: number, c: number): void {
     const rows = n * d * h, bytes = 4 * n * d * h * w * c;
+    if (!dx) {
+      // the image needs no gradient: dflow only (pointer 0 tells the kernel to skip the scatter); rows
+      // write disjoint dflow rows, so the threads need no partials
+      this.runRows(T_WARP_BW, [p(x), p(flow), p(dy), 0, p(dflow), n, d, h, w, c], rows, this.slabs(rows, 16 * rows * w * c));
+      return;
+    }
     const parts = 16 * rows * w * c < MIN_PARALLEL_WORK ? 1
       : Math.max(1, Math.min(WARP_GRAD_PARTS, rows, Math.floor(WARP_GRAD_PART_BYTES / bytes)));
     if (parts === 1) {
