@@ -1,5 +1,6 @@
 // The `blendwarp` command line (Node): `run` (the main job), `gblend`, `synth`, `info`, `demo`.
 import { parseArgs } from 'node:util';
+import './node-inflate.js';
 import { setBackend, type BackendName } from '../index.js';
 import { collectInfo, formatInfo } from './info.js';
 import { runDemo } from './demo.js';

@@ -2,6 +2,8 @@
 // command runs the stages before it too, each resuming or loading its checkpoint under --out, so
 // `synth spatial` then `synth run` trains the spatial model once.
 import { parseArgs } from 'node:util';
+import './node-inflate.js';
+import { checkOutDir, joinNegativeNumbers } from './args.js';
 import { readFile } from 'node:fs/promises';
 import { setBackend, type BackendName } from '../index.js';
 import { FsStore } from './fs-store.js';
@@ -76,7 +78,7 @@ export async function main(argv: string[]): Promise<number> {
     return 2;
   }
   const { values, tokens } = parseArgs({
-    args: rest,
+    args: joinNegativeNumbers(rest, ['dims', 'slice', 'downsample', 'steps', 'synth-count', 'spatial-steps', 'appearance-steps', 'seg-steps', 'sas-finetune', 'extra-slices', 'seed']),
     options: {
       data: { type: 'string' }, atlas: { type: 'string' }, 'atlas-seg': { type: 'string' },
       unlabeled: { type: 'string', multiple: true }, test: { type: 'string', multiple: true }, train: { type: 'string', multiple: true },
@@ -115,6 +117,7 @@ export async function main(argv: string[]): Promise<number> {
   if (values.export !== undefined && STAGES.indexOf(stage) < STAGES.indexOf('synthesize')) {
     throw new Error(`--export: the training set exists from the synthesize stage on; run "synth synthesize --export ${values.export}" (or a later stage), not "${stageArg}"`);
   }
+  checkOutDir('--out', values.out!);
 
   let data;
   if (values.data !== undefined) {
@@ -159,10 +162,11 @@ export async function main(argv: string[]): Promise<number> {
     if (results) {
       const json = resultsJson(results, { config: { preset: values.quick ? 'quick' : 'paper', ...config }, command: `blendwarp synth ${argv.join(' ')}` });
       await store.save('results.json', new TextEncoder().encode(json));
+      await store.save('timings.json', new TextEncoder().encode(JSON.stringify({ timings_s: Object.fromEntries(Object.entries(results.timings).map(([k, v]) => [k, Math.round(v * 10) / 10])) }, null, 2) + '\n'));
       if (values.json) process.stdout.write(json);
       else {
         process.stdout.write(`\n${diceTable(results)}\nstage times (s): ${Object.entries(results.timings).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', ')}\n`);
-        process.stdout.write(`wrote ${values.out}/results.json, table.md, dice-per-label.svg, predictions/, synth/\n`);
+        process.stdout.write(`wrote ${values.out}/results.json, timings.json, table.md, dice-per-label.svg, predictions/, synth/\n`);
       }
     } else {
       process.stdout.write(`synth ${stageArg}: done (stage times: ${Object.entries(pipeline.timings).map(([k, v]) => `${k} ${v.toFixed(1)}s`).join(', ')}); outputs in ${values.out}\n`);
