@@ -25,6 +25,8 @@ export interface SynthConfig {
   /** Methods to compare (default: all of the preset). */
   methods?: string[];
   synthCount?: number;
+  /** Grid of the generated phantoms [D, H, W] (default 2D 1 x 96 x 80, 3D 48 x 56 x 48). */
+  phantomShape?: [number, number, number];
 }
 
 interface Picked { atlas: File | null; atlasSeg: File | null; unlabeled: File[]; tests: File[] }
@@ -215,6 +217,7 @@ export class SynthStudio {
     $<HTMLButtonElement>('s-run').disabled = true; $<HTMLButtonElement>('s-cancel').disabled = false; $('s-resume').hidden = true;
     document.body.dataset.status = 'running';
     this.losses.clear();
+    if (cfg.steps) $<HTMLInputElement>('s-steps').value = String(cfg.steps);
     let runId = resumeId ?? '';
     try {
       const svc = await this.ensureWorker();
@@ -227,7 +230,7 @@ export class SynthStudio {
       const save = (stage: string, finished = false) => localStorage.setItem(LAST_RUN, JSON.stringify({ runId, cfg, finished, stage }));
       save('spatial');
       $('s-stage').textContent = 'preparing the data...';
-      const summary = await svc.prepareRun({ input, preset: cfg.preset, steps: cfg.steps, dims: cfg.dims, downsample: cfg.downsample, methods: cfg.methods as PrepareRequest['methods'], synthCount: cfg.synthCount }, runId);
+      const summary = await svc.prepareRun({ input, preset: cfg.preset, steps: cfg.steps, dims: cfg.dims, downsample: cfg.downsample, methods: cfg.methods as PrepareRequest['methods'], synthCount: cfg.synthCount, phantomShape: cfg.phantomShape }, runId);
       $('s-scene-note').textContent = summary.notes.join('; ');
       const [atlas, atlasLabels] = await svc.atlas();
       this.addScene({ title: 'atlas with its labels', note: `${summary.atlas}; grid ${summary.shape.join(' x ')} (${summary.dims}D)`, layers: [{ vol: atlas, kind: 'image' }, { vol: atlasLabels, kind: 'labels' }] }, true);
@@ -235,6 +238,7 @@ export class SynthStudio {
       let results: Json | null = null;
       for (const stage of STAGES) {
         save(stage);
+        console.info(`synth: stage ${stage} (run ${runId}, backend ${this.backend?.name})`);
         const r = await svc.runStage(stage, Comlink.proxy(this.progress));
         if (stage === 'spatial' || stage === 'appearance') {
           for (let i = 0; i < summary.unlabeled.length; i++) {
