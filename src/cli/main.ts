@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { setBackend, type BackendName } from '../index.js';
 import { collectInfo, formatInfo } from './info.js';
 import { runDemo } from './demo.js';
+import { parseThreads } from '../backend/wasm/workers.js';
 
 const HELP = `usage: blendwarp <command> [options]
 
@@ -17,10 +18,33 @@ commands:
 
 options for every command:
   --backend wasm|webgpu|auto    compute backend (default: $BLENDWARP_BACKEND or auto)
+  --threads N                   threads for the wasm kernels (default: $BLENDWARP_THREADS or every core)
 `;
 
+/**
+ * Takes `--threads N` / `--threads=N` out of argv (every command accepts it) and passes it on as
+ * BLENDWARP_THREADS, which every wasm backend started by this process or its worker threads reads.
+ */
+export function takeThreads(argv: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--') { out.push(...argv.slice(i)); break; }
+    let v: string | undefined;
+    if (a === '--threads') {
+      v = argv[++i];
+      if (v === undefined) throw new Error('--threads: expected a value (an integer >= 1)');
+    } else if (a.startsWith('--threads=')) v = a.slice('--threads='.length);
+    else { out.push(a); continue; }
+    parseThreads(v, '--threads');
+    process.env.BLENDWARP_THREADS = v;
+  }
+  parseThreads(process.env.BLENDWARP_THREADS);
+  return out;
+}
+
 export async function main(argv: string[]): Promise<number> {
-  const [command, ...rest] = argv;
+  const [command, ...rest] = takeThreads(argv);
   // Pipeline commands parse their own flags.
   if (command === 'gblend') return (await import('./gblend.js')).main(rest);
   if (command === 'synth') return (await import('./synth.js')).main(rest);

@@ -36,6 +36,7 @@ options:
   --seed K              (default 1)
   --json                print results.json to stdout instead of the table
   --backend wasm|webgpu|auto
+  --threads N           threads for the wasm kernels (default: $BLENDWARP_THREADS or every core)
 `;
 
 async function fileRef(path: string): Promise<FileRef> {

@@ -11,7 +11,7 @@ export * from './methods.js';
 export * from './plots.js';
 export * from './manifest.js';
 export type { GBlendResultsJson } from './results.js';
-export { loadMnistDigits, type MnistDigits } from './mnist-source.js';
+export { loadMnistDigits, loadMnistPackageDigits, type MnistDigits } from './mnist-source.js';
 export { parseWav, toMono, encodeWav, WavError, type WavAudio } from '../io/wav.js';
 export { parseIdx, IdxError, type IdxArray } from '../io/idx.js';
 export { parseNpy, parseNpz, npyToFloat32, encodeNpy, NpyError, type NpyArray } from '../io/npy.js';

@@ -5,12 +5,11 @@
 // and, in Node, blendwarp/workers/node (startSynthWorker, startGBlendWorker, workerHeadRunner).
 // Recipes: docs/install.md. In a browser or Deno, with my-worker.ts = `import 'blendwarp/workers/synth-web-worker';`:
 //
-//   import * as Comlink from 'comlink';
-//   import type { SynthService } from 'blendwarp/workers';
+//   import { wrap, proxy, type SynthService } from 'blendwarp/workers';
 //   const worker = new Worker(new URL('./my-worker.ts', import.meta.url), { type: 'module' });
-//   const synth = Comlink.wrap<SynthService>(worker);
+//   const synth = wrap<SynthService>(worker);
 //   console.log(await synth.prepare({ input: 'default', steps: 10 }));
-//   const { results } = await synth.runStage('run', Comlink.proxy((p) => console.log(p.stage, p.step, p.total)));
+//   const { results } = await synth.runStage('run', proxy((p) => console.log(p.stage, p.step, p.total)));
 //   console.log(results?.methods.map((m) => `${m.name} ${m.dice_mean}`));
 export { SynthService, type PrepareRequest, type PrepareSummary } from './synth-service.js';
 export {
@@ -19,3 +18,6 @@ export {
 export { MemoryStore, type BlobStore } from '../io/checkpoint-store.js';
 export type { StageProgress } from '../synth/train.js';
 export type { ProgressEvent } from '../gblend/train.js';
+export type { SynthResultsJson } from '../synth/report.js';
+// comlink's client side, so that a page needs no second import of comlink (the same copy the services use).
+export { wrap, proxy, transfer, releaseProxy, type Remote } from 'comlink';

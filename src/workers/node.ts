@@ -2,10 +2,10 @@
 // synth-node-worker.js and gblend-node-worker.js next to this file) and talk to them through comlink.
 //
 //   import { startSynthWorker } from 'blendwarp/workers/node';
-//   import * as Comlink from 'comlink';
+//   import { proxy } from 'blendwarp/workers';
 //   const w = startSynthWorker();
 //   console.log(await w.service.prepare({ input: 'default', steps: 10 }));
-//   const { results } = await w.service.runStage('run', Comlink.proxy((p) => console.log(p.stage, p.step)));
+//   const { results } = await w.service.runStage('run', proxy((p) => console.log(p.stage, p.step)));
 //   console.log(results?.methods.map((m) => `${m.name} ${m.dice_mean}`));
 //   await w.terminate();
 import { Worker } from 'node:worker_threads';
