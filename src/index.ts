@@ -9,7 +9,7 @@ export type { Backend, BackendInfo, MemoryStats, DType } from './backend/backend
 export { BACKEND_NAMES, createBackend, type BackendName, type BackendOptions, type WebGPUBackendOptions } from './backend/create.js';
 export type { WasmBackendOptions } from './backend/wasm/backend.js';
 export type { RuntimeName, RuntimeContext } from './backend/wasm/workers.js';
-export { Tensor, type Shape } from './tensor/tensor.js';
+export { Tensor, readAll, type Shape } from './tensor/tensor.js';
 export { tidy, keep, getBackend } from './tensor/engine.js';
 export { valueAndGrads, grads } from './tensor/autograd.js';
 export * from './ops/create.js';
