@@ -22,10 +22,17 @@ const haveChromium = existsSync(CHROMIUM);
 if (!haveChromium && ci) throw new Error(`CI=true but ${CHROMIUM} is missing: run \`npm run setup\` first`);
 if (!haveChromium) console.warn(`skipping the web app tests: ${CHROMIUM} is missing (npm run setup installs it)`);
 
-/** Demo sizes for the tests (the page's defaults are the quick configuration). */
+/**
+ * Demo sizes for the tests (the page's defaults are the quick configuration); with
+ * BLENDWARP_SCREENSHOTS=1 the wasm, isolated runs are larger, for the pictures in docs/.
+ */
 const DEMO_QUERY = {
-  synth: 'demo=synth&steps=4&methods=affine,sas,ours-indep',
-  gblend: 'demo=gblend&epochs=2&methods=uni:left,naive,gblend-offline&perClass=40',
+  synth: 'demo=synth&steps=4&size=1,32,32&methods=affine,sas,ours-indep',
+  gblend: 'demo=gblend&epochs=3&methods=uni:left,naive,gblend-offline&perClass=40',
+} as const;
+const SHOT_QUERY = {
+  synth: 'demo=synth&steps=40&methods=affine,sas,ours-indep',
+  gblend: 'demo=gblend&epochs=6&methods=uni:left,naive,gblend-offline',
 } as const;
 
 interface BackendReport { name: string; isolated: boolean; reason: string; info: { threads?: number } }
@@ -62,7 +69,8 @@ describe.skipIf(!haveChromium)('web app in headless Chromium', () => {
     for (const backend of ['wasm', 'webgpu'] as const) {
       for (const isolated of [true, false]) {
         it(`?demo=${demo} runs to done on ${backend}, ${isolated ? '' : 'not '}cross-origin isolated`, async () => {
-          const { page, logs } = await open(`${DEMO_QUERY[demo]}&backend=${backend}`, isolated);
+          const shot = shots && isolated && backend === 'wasm';
+          const { page, logs } = await open(`${(shot ? SHOT_QUERY : DEMO_QUERY)[demo]}&backend=${backend}`, isolated);
           try {
             const status = await waitForStatus(page, 900_000);
             expect(status, `page status; console:\n${logs.slice(-20).join('\n')}`).toBe('done');
@@ -76,8 +84,8 @@ describe.skipIf(!haveChromium)('web app in headless Chromium', () => {
             const results = await page.evaluate(() => (window as unknown as { blendwarpResults: { methods: Record<string, unknown>[] } }).blendwarpResults);
             if (demo === 'synth') {
               expect(results.methods.map((m) => m.name)).toEqual(['affine', 'sas', 'ours-indep']);
-              for (const m of results.methods) expect(m.dice_mean as number).toBeGreaterThan(0);
-              for (const m of results.methods) expect(m.dice_mean as number).toBeLessThanOrEqual(1);
+              expect(results.methods[0]!.dice_mean as number).toBeGreaterThan(0.2); // affine: the atlas labels overlap the test phantom
+              for (const m of results.methods) { expect(m.dice_mean as number).toBeGreaterThanOrEqual(0); expect(m.dice_mean as number).toBeLessThanOrEqual(1); }
               // The niivue canvas shows an image with labels, not a blank canvas.
               const px = await viewerStats(page);
               expect(px.width).toBeGreaterThan(100);
@@ -94,7 +102,7 @@ describe.skipIf(!haveChromium)('web app in headless Chromium', () => {
               expect(Object.values(w).reduce((a, v) => a + v, 0)).toBeCloseTo(1, 5);
               expect(await page.locator('#g-table tr').count()).toBe(4);
             }
-            if (shots && isolated && backend === 'wasm') await page.screenshot({ path: join(root, 'docs', `web-${demo}.png`), fullPage: true });
+            if (shot) await page.screenshot({ path: join(root, 'docs', `web-${demo}.png`), clip: { x: 0, y: 0, width: 1300, height: demo === 'synth' ? 1000 : 760 } });
           } finally {
             await page.close();
           }

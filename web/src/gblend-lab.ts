@@ -161,7 +161,8 @@ export class GBlendLab {
         command: `web app G-Blend lab (backend ${this.backend?.name})`,
       };
       this.files.set('results.json', JSON.stringify(json, null, 1));
-      this.files.set('weights-losses-ogr.svg', `<svg xmlns="http://www.w3.org/2000/svg">${$('g-loss').innerHTML}</svg>`);
+      // The plots of the last method run, as drawn.
+      for (const [f, id] of [['losses.svg', 'g-loss'], ['ogr.svg', 'g-ogr'], ['weights.svg', 'g-weights']] as const) this.files.set(f, $(id).innerHTML);
       this.downloads();
       $('g-stage').textContent = `done: ${results.length} runs (backend ${this.backend?.name})`;
       return json;

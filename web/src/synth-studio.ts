@@ -5,7 +5,7 @@ import * as Comlink from 'comlink';
 import { createStore, get, set } from 'idb-keyval';
 import { readNifti } from 'blendwarp/io';
 import type { PrepareRequest, StageProgress } from 'blendwarp/workers';
-import type { Volume } from 'blendwarp/niivue';
+import { freeSurferColormap, type Volume } from 'blendwarp/niivue';
 import type { WebSynth } from './synth.worker';
 import type { BackendReport } from './backend';
 import { FOLDING_TABLE, Viewer, type Scene } from './viewer';
@@ -145,10 +145,11 @@ export class SynthStudio {
     await this.viewer.show(s);
   }
 
-  private labelNames: Record<string, string> = {};
   private legend(vol: Volume): string {
     const present = [...new Set(Array.from(vol.data as ArrayLike<number>))].filter((v) => v > 0).sort((a, b) => a - b);
-    return present.slice(0, 40).map((v) => `${this.labelNames[v] ?? (v === 1 && vol.name.endsWith('folding') ? 'folding' : `label ${v}`)}`).join(', ');
+    if (vol.name.endsWith('folding')) return present.length ? '<span class="legend-swatch" style="background:#f00"></span>folding (det J <= 0)' : 'no folding voxels';
+    const cm = freeSurferColormap(present);
+    return present.slice(0, 40).map((v, k) => `<span class="legend-swatch" style="background:rgb(${cm.R[k]},${cm.G[k]},${cm.B[k]})"></span>${cm.labels[k]}`).join(' ');
   }
 
   private async ensureWorker(): Promise<Comlink.Remote<WebSynth>> {
@@ -263,13 +264,14 @@ export class SynthStudio {
         }
         if (stage === 'evaluate') {
           results = r.results as Json;
-          this.labelNames = results.labels ?? {};
+          // Shown at the end: test 0 with the best method's prediction.
+          const best = results.methods.reduce((a, m) => (m.dice_mean > a.dice_mean ? m : a), results.methods[0]!);
           for (let t = 0; t < summary.tests.length; t++) {
             const [img, truth] = await svc.test(t);
             if (truth) this.addScene({ title: `test ${t}: true labels`, layers: [{ vol: img, kind: 'image' }, { vol: truth, kind: 'labels' }] });
             for (const m of results.methods) {
               const pred = await svc.prediction(m.name as never, t);
-              this.addScene({ title: `test ${t}: ${m.name} prediction`, note: `Dice mean ${m.dice_mean.toFixed(3)} over labels (all test scans)`, layers: [{ vol: img, kind: 'image' }, { vol: pred, kind: 'labels' }] }, t === 0 && m === results.methods[results.methods.length - 1]);
+              this.addScene({ title: `test ${t}: ${m.name} prediction`, note: `Dice mean ${m.dice_mean.toFixed(3)} over labels (all test scans)`, layers: [{ vol: img, kind: 'image' }, { vol: pred, kind: 'labels' }] }, t === 0 && m === best);
             }
           }
           await svc.saveText('results.json', JSON.stringify(results, null, 2) + '\n');
