@@ -7,13 +7,33 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import * as bw from '../src/index.js';
 import { decodeSafetensors, encodeSafetensors, type NamedArray } from '../src/io/safetensors.js';
 import { readNifti } from '../src/io/nifti.js';
+import { readNiftiField, writeNiftiField } from '../src/io/nifti-field.js';
 import {
   fieldFromNiftiArray, fieldFromVoxelMorph, fieldToNiftiArray, fieldToVoxelMorph, paramArrays, resizeAligned,
   unetSpecFromArrays, volumeFromVoxelMorph, volumeToVoxelMorph, vxmFromStateDict, vxmStateDictFromUNet, type ShapedArray,
 } from '../src/nn/vxm.js';
 import { SpatialModel } from '../src/synth/models.js';
 import { spatialModelToVxm } from '../src/synth/vxm-export.js';
-import { backendsUnderTest, useBackend } from './harness.js';
+import { backendsUnderTest, checkGrad, randData, useBackend, weightedSumRef } from './harness.js';
+
+/** Linear resize with align_corners = True in float64, the obvious loops (x [N, D, H, W, C]). */
+function resizeRef(x: Float64Array, shape: number[], size: number[]): Float64Array {
+  let cur = x, sh = [...shape];
+  for (let axis = 1; axis <= 3; axis++) {
+    const from = sh[axis]!, to = size[axis - 1]!;
+    if (from === to) continue;
+    const out = [...sh]; out[axis] = to;
+    const inner = out.slice(axis + 1).reduce((a, b) => a * b, 1), outer = out.slice(0, axis).reduce((a, b) => a * b, 1);
+    const y = new Float64Array(outer * to * inner);
+    for (let a = 0; a < outer; a++) for (let o = 0; o < to; o++) {
+      const src = to === 1 ? 0 : (o * (from - 1)) / (to - 1);
+      const i0 = Math.floor(src), i1 = Math.min(i0 + 1, from - 1), t = src - i0;
+      for (let b = 0; b < inner; b++) y[(a * to + o) * inner + b] = (1 - t) * cur[(a * from + i0) * inner + b]! + t * cur[(a * from + i1) * inner + b]!;
+    }
+    cur = y; sh = out;
+  }
+  return cur;
+}
 
 const DIR = new URL('./fixtures/vxm/', import.meta.url);
 const CASES = ['2d-s0-d1', '2d-s7-d1-bidir', '2d-s7-d2', '3d-s0-d1', '3d-s7-d1', '3d-s7-d2-bidir'];
@@ -124,6 +144,13 @@ describe.each(backendsUnderTest())('PyTorch VoxelMorph VxmDense on %s', (backend
     const want = [0, 3, 10 / 3, 3 + 37 / 3, 20 / 3, 3 + 74 / 3, 10, 40];
     Array.from(await y.data()).forEach((v, i) => expect(v).toBeCloseTo(want[i]!, 5));
     x.dispose(); y.dispose();
+    // Down and up on odd and even sizes, against the float64 reference, and its gradient by finite differences.
+    for (const [shape, size] of [[[1, 3, 8, 5, 2], [3, 4, 9]], [[2, 1, 6, 7, 3], [1, 3, 14]]] as const) {
+      const outShape = [shape[0], ...size, shape[4]];
+      const xd = randData(shape, 31), r = randData(outShape, 32);
+      await checkGrad(([a]) => bw.sum(bw.mul(resizeAligned(a!, size), bw.tensor(Float32Array.from(r), outShape))),
+        ([a]) => weightedSumRef(resizeRef(a!, [...shape], [...size]), r), [{ data: xd, shape }], { coords: 25 });
+    }
   });
 });
 
@@ -145,12 +172,9 @@ describe('VoxelMorph layouts (no backend)', () => {
     const name = '3d-s7-d1';
     const nii = new Uint8Array(readFileSync(new URL(`${name}.field.nii.gz`, DIR)));
     const exp = load(`${name}.expected.safetensors`).tensors;
-    // readNifti takes single volumes; the 4D field is parsed here by its header (dim[1..4]).
-    const raw = new Uint8Array(await new Response(new Blob([nii]).stream().pipeThrough(new DecompressionStream('gzip'))).arrayBuffer());
-    const dv = new DataView(raw.buffer);
-    const dims = [1, 2, 3, 4].map((i) => dv.getInt16(40 + 2 * i, true));
-    const off = dv.getFloat32(108, true);
-    const data = new Float32Array(raw.buffer.slice(off, off + 4 * dims.reduce((a, c) => a * c, 1)));
+    const nf = await readNiftiField(nii, 'field.nii.gz');
+    const dims = [...nf.dims, 3], data = nf.data;
+    expect(nf.affine).toEqual([1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1]);
     const field = fieldFromNiftiArray(dims, data);
     const ref = fieldFromVoxelMorph(arr(exp.get('pos_flow')!));
     expect(field.shape).toEqual(ref.shape);
@@ -158,6 +182,12 @@ describe('VoxelMorph layouts (no backend)', () => {
     const back = fieldToNiftiArray(field);
     expect(back.dims).toEqual(dims);
     expect(relErr(back.data, data)).toBe(0);
+    // written by blendwarp, read again: the same array, 4D [I, J, K, 3]
+    const written = await writeNiftiField({ dims: nf.dims, data: back.data, geometry: nf.geometry });
+    const again = await readNiftiField(written, 'written');
+    expect(again.dims).toEqual(nf.dims);
+    expect(Array.from(again.data)).toEqual(Array.from(data));
+    await expect(readNiftiField(new Uint8Array(readFileSync(new URL(`${name}.source.nii.gz`, DIR))), 'source.nii.gz')).rejects.toThrow(/source\.nii\.gz: a displacement field must have NIfTI dims \[I, J, K, 3\]/);
     // And the image NIfTI (nibabel (i, j, k)) read by blendwarp's reader is the source in blendwarp's layout.
     const img = await readNifti(new Uint8Array(readFileSync(new URL(`${name}.source.nii.gz`, DIR))), 'source');
     expect(Array.from(img.data)).toEqual(Array.from(volumeFromVoxelMorph(arr(exp.get('source')!)).data));

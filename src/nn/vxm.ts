@@ -13,7 +13,7 @@
 // blendwarp's warp in voxels) treats every axis alike, so the imported network on blendwarp's
 // layout computes exactly VoxelMorph's network on the nibabel arrays.
 import type { Tensor } from '../tensor/tensor.js';
-import { isRecording, tidy } from '../tensor/engine.js';
+import { composite, isRecording, tidy } from '../tensor/engine.js';
 import { concat, reshape, transpose } from '../ops/shape.js';
 import { matmul } from '../ops/linalg.js';
 import { mulScalar, neg } from '../ops/elementwise.js';
@@ -64,7 +64,7 @@ export function blendwarpShape(inshape: readonly number[]): [number, number, num
  */
 export function resizeAligned(x: Tensor, size: readonly [number, number, number]): Tensor {
   if (x.rank !== 5) throw new Error(`resizeAligned: x must be [N, D, H, W, C], got [${x.shape.join(', ')}]`);
-  return tidy(() => {
+  return composite(() => {
     let y = x;
     for (let axis = 1; axis <= 3; axis++) {
       const from = y.shape[axis]!, to = size[axis - 1]!;
@@ -618,10 +618,9 @@ export function voxelMorphFromBlendwarp(arrays: Map<string, NamedArray>, metadat
     return [dense('fwd.', 'vxm', 7)];
   }
   const spec = unetSpecFromArrays(arrays, '', source);
-  const inshape = o.inshape ?? [];
   return [{
     role: 'unet', ...vxmSegmenterStateDict(spec),
-    torch: `SegUnet: vxm.networks.Unet(inshape, infeats=${spec.params.get('encoder.0.weight')!.shape[3]}, nb_features=[${JSON.stringify(spec.encoder)}, ${JSON.stringify(spec.decoder)}]) as .unet + Conv${spec.ndims}d(final_nf, ${spec.params.get('out.weight')!.shape[4]}, 3, padding=1) as .head${inshape.length ? '' : ''}`,
+    torch: `SegUnet: vxm.networks.Unet(inshape, infeats=${spec.params.get('encoder.0.weight')!.shape[3]}, nb_features=[${JSON.stringify(spec.encoder)}, ${JSON.stringify(spec.decoder)}]) as .unet + Conv${spec.ndims}d(final_nf, ${spec.params.get('out.weight')!.shape[4]}, 3, padding=1) as .head`,
   }];
 }
 
