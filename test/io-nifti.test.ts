@@ -8,6 +8,9 @@ import { DEFAULT_DECOMPRESSION_CEILING, fflateInflater, InflateLimitError, setDe
 import { defaultGeometry, encodeNifti, gzip, NiftiError, readNifti, scaleGeometry, writeNifti, type NiftiDatatype, type NiftiGeometry } from '../src/io/nifti.js';
 import { sharedData } from './harness.js';
 
+/** ../shared/data/brain/2d, or null (the test is reported as skipped; under CI=true sharedData throws). */
+const brain2d = sharedData('brain/2d');
+
 const geometry: NiftiGeometry = {
   pixdim: [1.5, 2, 2.5], qformCode: 1, sformCode: 2, quatern: [0, 0, 1, -80, 96, -112], qfac: -1,
   srow: [-1.5, 0, 0, 80, 0, 0, 2.5, -112, 0, -2, 0, 96], xyztUnits: 10,
@@ -152,9 +155,8 @@ describe('NIfTI-1', () => {
     expect(fflateInflater.inflate(gz, 'gzip', vol.length)).toEqual(vol);
   });
 
-  it('reads the shared 2D slices (uint8 with slope 1, float32 with slope 0) with their geometry', async () => {
-    const dir = sharedData('brain/2d');
-    if (!dir) return;
+  it.skipIf(!brain2d)('reads the shared 2D slices (uint8 with slope 1, float32 with slope 0) with their geometry', async () => {
+    const dir = brain2d!;
     const a = await readNifti(new Uint8Array(readFileSync(join(dir, 'vxm_test_scan_slice112_vol.nii.gz'))), 'atlas');
     expect(a.dims).toEqual([160, 192, 1]);
     expect(a.datatype).toBe('uint8');

@@ -24,7 +24,8 @@ data (one of):
                                     NIfTI (.nii/.nii.gz) on one grid; labels are FreeSurfer aseg values
 
 options:
-  --out DIR             outputs, checkpoints and results.json (default synth-out)
+  --out DIR             outputs, checkpoints, results.json and inputs/ (the preprocessed atlas, its labels,
+                        the unlabeled and test scans, on the outputs' grid) (default synth-out)
   --dims 2|3            2 on 3D inputs takes one coronal slice (--slice K, default the middle)
   --downsample K        integer down-sampling for CPU runs (default 1)
   --extra-slices a,b    with --dims 2 on 3D input: unlabeled volumes also give slices at +-a, +-b
@@ -166,7 +167,7 @@ export async function main(argv: string[]): Promise<number> {
       if (values.json) process.stdout.write(json);
       else {
         process.stdout.write(`\n${diceTable(results)}\nstage times (s): ${Object.entries(results.timings).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', ')}\n`);
-        process.stdout.write(`wrote ${values.out}/results.json, timings.json, table.md, dice-per-label.svg, predictions/, synth/\n`);
+        process.stdout.write(`wrote ${values.out}/results.json, timings.json, table.md, dice-per-label.svg, predictions/, synth/, inputs/ (the preprocessed atlas, its labels, the unlabeled and test scans)\n`);
       }
     } else {
       process.stdout.write(`synth ${stageArg}: done (stage times: ${Object.entries(pipeline.timings).map(([k, v]) => `${k} ${v.toFixed(1)}s`).join(', ')}); outputs in ${values.out}\n`);

@@ -134,7 +134,7 @@ export async function readNifti(bytes: Uint8Array, source: string): Promise<Nift
   if (!isGzip(bytes)) return parseNifti(bytes, source);
   const head = inflateHead(bytes, 'gzip', 352, source, niftiError);
   const h = parseHeader(head, source, false);
-  const raw = inflateBounded(bytes, 'gzip', h.need, source, niftiError, `its header (${h.dims.join(' x ')} ${h.datatype} at vox_offset ${h.voxOffset}) declares`);
+  const raw = await inflateBounded(bytes, 'gzip', h.need, source, niftiError, `its header (${h.dims.join(' x ')} ${h.datatype} at vox_offset ${h.voxOffset}) declares`);
   return parseNifti(raw, source);
 }
 

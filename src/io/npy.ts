@@ -192,7 +192,7 @@ export async function parseNpz(bytes: Uint8Array, source = 'npz'): Promise<Map<s
     const raw = bytes.subarray(dataStart, dataStart + csize);
     let content: Uint8Array;
     if (method === 0) content = raw;
-    else if (method === 8) content = inflateBounded(raw, 'deflate-raw', usize, `${source}:${name}`, (s, m) => new NpyError(s, m), 'the zip directory declares');
+    else if (method === 8) content = await inflateBounded(raw, 'deflate-raw', usize, `${source}:${name}`, (s, m) => new NpyError(s, m), 'the zip directory declares');
     else throw new NpzErrorLike(source, `entry "${name}": compression method ${method} is not supported (expected 0 = stored or 8 = deflate)`);
     if (content.length !== usize) throw new NpzErrorLike(source, `entry "${name}": holds ${content.length} bytes, the zip directory declares ${usize}`);
     if (!name.endsWith('.npy')) continue;

@@ -11,7 +11,8 @@
 //   They compute on the calling thread (call init('webgpu' | 'wasm') first to choose the backend);
 //   the web app (web/) runs the same pipeline in a worker instead.
 import { NVImage, type Niivue } from '@niivue/niivue';
-import { encodeNifti, type NiftiDatatype, type NiftiGeometry } from '../io/nifti.js';
+import { encodeNifti, type NiftiDatatype } from '../io/nifti.js';
+import { geometryFromAffine } from '../io/index.js';
 import { MemoryStore, type BlobStore } from '../io/checkpoint-store.js';
 import { EVAL_LABELS } from '../synth/labels.js';
 import { prepareData, type InputFiles } from '../synth/data.js';
@@ -47,21 +48,11 @@ export function freeSurferColormap(values: number[] = [0, ...EVAL_LABELS.map((l)
   return cm;
 }
 
-/** NIfTI geometry (sform) of a row-major voxel-to-world affine. */
-export function geometryOf(affine: number[]): NiftiGeometry {
-  if (affine.length !== 16) throw new Error(`geometryOf: the affine needs 16 values (4 x 4 row-major), got ${affine.length}`);
-  const col = (c: number) => Math.hypot(affine[c]!, affine[4 + c]!, affine[8 + c]!);
-  return {
-    pixdim: [col(0), col(1), col(2)], qformCode: 0, sformCode: 2, quatern: [0, 0, 0, 0, 0, 0], qfac: 1,
-    srow: affine.slice(0, 12), xyztUnits: 2,
-  };
-}
-
 /** An uncompressed .nii of a volume (float32 images, int16 label maps unless `datatype` says otherwise). */
 export function volumeToNifti(vol: Volume, datatype?: NiftiDatatype): Uint8Array {
   const [d, h, w] = vol.shape;
   if (vol.data.length !== d * h * w) throw new Error(`volumeToNifti: ${vol.name} has ${vol.data.length} values for shape [${vol.shape.join(', ')}]`);
-  return encodeNifti({ dims: [w, h, d], data: vol.data, datatype: datatype ?? (vol.data instanceof Int32Array ? 'int16' : 'float32'), geometry: geometryOf(vol.affine), description: vol.name });
+  return encodeNifti({ dims: [w, h, d], data: vol.data, datatype: datatype ?? (vol.data instanceof Int32Array ? 'int16' : 'float32'), geometry: geometryFromAffine(vol.affine), description: vol.name });
 }
 
 export interface ImageOptions { colormap?: string; opacity?: number; calMin?: number; calMax?: number }
@@ -140,8 +131,9 @@ async function pipelineOf(nv: Niivue, inp: ViewerInputs, tests: NVImage[], metho
   const files: InputFiles = {
     atlas: { vol: file(atlas, 'atlas'), seg: file(seg, 'atlasLabels', true) },
     unlabeled: unlabeled.map((u) => file(u, 'unlabeled')),
-    // The pipeline scores test scans against labels; viewer targets have none, so the atlas labels stand in (Dice is not reported).
-    tests: tests.map((t) => ({ vol: file(t, 'target'), seg: file(seg, 'atlasLabels', true) })),
+    // prepareData wants labeled test scans (for evaluation, which these functions never run): viewer
+    // targets have no labels, so the atlas labels stand in, and without a target the first unlabeled scan.
+    tests: (tests.length ? tests : unlabeled.slice(0, 1)).map((t) => ({ vol: file(t, 'target'), seg: file(seg, 'atlasLabels', true) })),
   };
   const config = presetConfig('quick', { steps: inp.steps, methods });
   const data = await prepareData(files, { downsample: inp.downsample ?? 1, dims: inp.dims, multiple: gridMultiple(config) });
@@ -154,7 +146,8 @@ async function pipelineOf(nv: Niivue, inp: ViewerInputs, tests: NVImage[], metho
  */
 export async function register(nv: Niivue, inp: Omit<ViewerInputs, 'unlabeled'> & { target: number | NVImage; unlabeled?: (number | NVImage)[] }): Promise<{ foldingFraction: number; volumes: NVImage[] }> {
   const target = pick(nv, inp.target, 'target');
-  const p = await pipelineOf(nv, { ...inp, unlabeled: [target, ...(inp.unlabeled ?? []).map((u) => pick(nv, u, 'unlabeled'))] }, [], ['affine']);
+  const others = (inp.unlabeled ?? []).map((u) => pick(nv, u, 'unlabeled')).filter((u) => u !== target);
+  const p = await pipelineOf(nv, { ...inp, unlabeled: [target, ...others] }, [], ['affine']);
   try {
     await p.run('spatial', inp.signal);
     const r = await p.registration(0);

@@ -52,7 +52,7 @@ export interface PixelStats { width: number; height: number; mean: number; std: 
 
 /**
  * Pixel statistics of a screenshot of the niivue viewer (decoded by the page's own PNG decoder):
- * luminance mean and std, distinct colours, share of pixels unlike the top-left (background) pixel.
+ * luminance mean and std, distinct colours, share of pixels unlike the background (the most frequent colour).
  */
 export async function viewerStats(page: Page): Promise<PixelStats> {
   const png = await page.locator('[data-viewer="niivue"]').screenshot();
@@ -66,13 +66,20 @@ export async function viewerStats(page: Page): Promise<PixelStats> {
     ctx.drawImage(img, 0, 0);
     const d = ctx.getImageData(0, 0, c.width, c.height).data;
     let s = 0, s2 = 0, other = 0;
-    const colours = new Set<number>();
+    const counts = new Map<number, number>();
     for (let i = 0; i < d.length; i += 4) {
       const y = 0.299 * d[i]! + 0.587 * d[i + 1]! + 0.114 * d[i + 2]!;
       s += y; s2 += y * y;
-      if (colours.size < 5000) colours.add((d[i]! << 16) | (d[i + 1]! << 8) | d[i + 2]!);
-      if (Math.abs(d[i]! - d[0]!) + Math.abs(d[i + 1]! - d[1]!) + Math.abs(d[i + 2]! - d[2]!) > 24) other++;
+      const c = (d[i]! << 16) | (d[i + 1]! << 8) | d[i + 2]!;
+      counts.set(c, (counts.get(c) ?? 0) + 1);
     }
+    // The background is the most frequent colour.
+    let bg = 0, most = -1;
+    for (const [c, n] of counts) if (n > most) { most = n; bg = c; }
+    for (let i = 0; i < d.length; i += 4) {
+      if (Math.abs(d[i]! - (bg >> 16)) + Math.abs(d[i + 1]! - ((bg >> 8) & 255)) + Math.abs(d[i + 2]! - (bg & 255)) > 24) other++;
+    }
+    const colours = counts;
     const n = d.length / 4, mean = s / n;
     return { width: c.width, height: c.height, mean, std: Math.sqrt(Math.max(0, s2 / n - mean * mean)), distinct: colours.size, nonBackground: other / n };
   }, png.toString('base64'));

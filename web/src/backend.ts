@@ -1,7 +1,7 @@
 // Starts the compute backend inside a worker and says which one and why (shown on the page).
-import { setBackend, type BackendName } from 'blendwarp';
+import { info, setBackend, type BackendName, type RuntimeInfo } from 'blendwarp';
 
-export interface BackendReport { name: string; reason: string; isolated: boolean; info: Record<string, unknown> }
+export interface BackendReport { name: string; reason: string; isolated: boolean; info: Record<string, unknown>; runtime: RuntimeInfo }
 
 export async function startBackend(choice: BackendName | 'auto'): Promise<BackendReport> {
   const g = globalThis as unknown as { navigator?: { gpu?: { requestAdapter(): Promise<GPUAdapter | null> } }; crossOriginIsolated?: boolean };
@@ -19,5 +19,5 @@ export async function startBackend(choice: BackendName | 'auto'): Promise<Backen
   else if (!adapter) reason = 'WebGPU found no adapter';
   else if (software) reason = `the WebGPU adapter (${desc}) is a CPU implementation, slower than the wasm backend here`;
   else reason = `a hardware WebGPU adapter (${desc})`;
-  return { name: b.name, reason, isolated, info: b.info() };
+  return { name: b.name, reason, isolated, info: b.info(), runtime: await info() };
 }

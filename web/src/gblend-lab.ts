@@ -80,7 +80,7 @@ export class GBlendLab {
       $('g-stage').textContent = `${this.current}: estimating head ${this.heads[e.head] ?? e.head}, epoch ${e.epoch + 1}/${e.epochs}`;
     } else if (e.type === 'epoch') {
       const r = e.record;
-      this.epochs.push({ epoch: r.epoch + 1, train: r.train.map((h) => h?.loss ?? null), val: r.val.map((h) => h?.loss ?? null), ogr: r.ogr });
+      this.epochs.push({ epoch: r.epoch, train: r.train.map((h) => h?.loss ?? null), val: r.val.map((h) => h?.loss ?? null), ogr: r.ogr });
       this.draw();
     } else if (e.type === 'weights') {
       this.weights.push({ epoch: e.estimate.epoch, w: e.estimate.weights });
@@ -92,7 +92,7 @@ export class GBlendLab {
     const lines = (pick: (x: (typeof this.epochs)[number]) => (number | null)[], dashed = false, suffix = '') => this.heads.map((h, k) => ({
       name: `${h}${suffix}`, dashed, points: this.epochs.map((x) => [x.epoch, pick(x)[k] ?? NaN] as [number, number]),
     })).filter((l) => l.points.some((p) => Number.isFinite(p[1])));
-    $('g-loss').innerHTML = lineChart(`${this.current}: loss per head (solid train, dashed validation)`, [...lines((x) => x.train), ...lines((x) => x.val, true, ' val')], { xLabel: 'epoch' });
+    $('g-loss').innerHTML = lineChart(`${this.current}: loss per head (dashed: validation)`, [...lines((x) => x.train), ...lines((x) => x.val, true, ' val')], { xLabel: 'epoch' });
     $('g-ogr').innerHTML = lineChart(`${this.current}: OGR per head`, lines((x) => x.ogr), { xLabel: 'epoch' });
     $('g-weights').innerHTML = lineChart(`${this.current}: blend weights at each estimate`, this.heads.map((h, k) => ({ name: h, points: this.weights.map((x) => [x.epoch, x.w[k] ?? NaN] as [number, number]) })), { xLabel: 'epoch' });
   }
@@ -120,7 +120,8 @@ export class GBlendLab {
       const known = allMethods(mods);
       const methods = cfg.methods?.length ? cfg.methods : known;
       for (const m of methods) if (!known.includes(m)) throw new Error(`unknown method "${m}" (expected some of: ${known.join(', ')})`);
-      if (cfg.data === 'folder') this.methodBoxes(mods, methods);
+      this.methodBoxes(mods, methods);
+      $<HTMLInputElement>('g-epochs').value = String(cfg.epochs); $<HTMLInputElement>('g-seeds').value = String(cfg.seeds);
       const opts: GBlendOptions = {
         epochs: cfg.epochs,
         train: { optimizer: 'adam', lr: 1e-3, batchSize: 32, weightDecay: 0, trainEvalSize: 1000 },
@@ -137,6 +138,7 @@ export class GBlendLab {
           this.current = `${name} (seed ${seed})`;
           this.epochs = []; this.weights = [];
           const key = `${runId}/${seed}/${name}`;
+          console.info(`gblend: ${name} seed ${seed} (run ${runId}, backend ${this.backend?.name})`);
           let r = await get<MethodResult>(key, finished());
           if (!r) {
             r = await svc.train(name, opts, seed, runId, Comlink.proxy(this.onProgress));
@@ -159,7 +161,8 @@ export class GBlendLab {
         command: `web app G-Blend lab (backend ${this.backend?.name})`,
       };
       this.files.set('results.json', JSON.stringify(json, null, 1));
-      this.files.set('weights-losses-ogr.svg', `<svg xmlns="http://www.w3.org/2000/svg">${$('g-loss').innerHTML}</svg>`);
+      // The plots of the last method run, as drawn.
+      for (const [f, id] of [['losses.svg', 'g-loss'], ['ogr.svg', 'g-ogr'], ['weights.svg', 'g-weights']] as const) this.files.set(f, $(id).innerHTML);
       this.downloads();
       $('g-stage').textContent = `done: ${results.length} runs (backend ${this.backend?.name})`;
       return json;

@@ -3,7 +3,7 @@
 // then sets document.body.dataset.status to "done" (or "error: <message>") and
 // window.blendwarpResults to results.json's object. ?backend=wasm|webgpu|auto picks the backend
 // (default auto: WebGPU on a hardware adapter, else wasm). Demo sizes: &steps=N (synthesis),
-// &epochs=N &methods=a,b &perClass=N (G-Blend).
+// &methods=a,b (both), &size=D,H,W (the phantom grid), &epochs=N &perClass=N (G-Blend).
 import type { BackendReport } from './backend';
 import { SynthStudio } from './synth-studio';
 import { GBlendLab } from './gblend-lab';
@@ -54,7 +54,9 @@ const num = (k: string) => (params.get(k) ? Number(params.get(k)) : undefined);
 const demo = params.get('demo');
 if (demo === 'synth') {
   tab('synth');
-  finish(synth.run({ data: 'default', dims: 2, preset: 'quick', steps: num('steps'), downsample: 1 }));
+  const size = params.get('size')?.split(',').map(Number);
+  if (size && (size.length !== 3 || size.some((v) => !Number.isInteger(v) || v < 1))) throw new Error(`?size=${params.get('size')}: expected D,H,W (positive integers)`);
+  finish(synth.run({ data: 'default', dims: size && size[0]! > 1 ? 3 : 2, preset: 'quick', steps: num('steps'), downsample: 1, methods: params.get('methods')?.split(',').filter(Boolean), phantomShape: size as [number, number, number] | undefined }));
 } else if (demo === 'gblend') {
   tab('gblend');
   finish(gblend.run({

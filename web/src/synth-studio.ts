@@ -5,7 +5,7 @@ import * as Comlink from 'comlink';
 import { createStore, get, set } from 'idb-keyval';
 import { readNifti } from 'blendwarp/io';
 import type { PrepareRequest, StageProgress } from 'blendwarp/workers';
-import type { Volume } from 'blendwarp/niivue';
+import { freeSurferColormap, type Volume } from 'blendwarp/niivue';
 import type { WebSynth } from './synth.worker';
 import type { BackendReport } from './backend';
 import { FOLDING_TABLE, Viewer, type Scene } from './viewer';
@@ -25,6 +25,8 @@ export interface SynthConfig {
   /** Methods to compare (default: all of the preset). */
   methods?: string[];
   synthCount?: number;
+  /** Grid of the generated phantoms [D, H, W] (default 2D 1 x 96 x 80, 3D 48 x 56 x 48). */
+  phantomShape?: [number, number, number];
 }
 
 interface Picked { atlas: File | null; atlasSeg: File | null; unlabeled: File[]; tests: File[] }
@@ -143,10 +145,11 @@ export class SynthStudio {
     await this.viewer.show(s);
   }
 
-  private labelNames: Record<string, string> = {};
   private legend(vol: Volume): string {
     const present = [...new Set(Array.from(vol.data as ArrayLike<number>))].filter((v) => v > 0).sort((a, b) => a - b);
-    return present.slice(0, 40).map((v) => `${this.labelNames[v] ?? (v === 1 && vol.name.endsWith('folding') ? 'folding' : `label ${v}`)}`).join(', ');
+    if (vol.name.endsWith('folding')) return present.length ? '<span class="legend-swatch" style="background:#f00"></span>folding (det J <= 0)' : 'no folding voxels';
+    const cm = freeSurferColormap(present);
+    return present.slice(0, 40).map((v, k) => `<span class="legend-swatch" style="background:rgb(${cm.R[k]},${cm.G[k]},${cm.B[k]})"></span>${cm.labels[k]}`).join(' ');
   }
 
   private async ensureWorker(): Promise<Comlink.Remote<WebSynth>> {
@@ -215,6 +218,7 @@ export class SynthStudio {
     $<HTMLButtonElement>('s-run').disabled = true; $<HTMLButtonElement>('s-cancel').disabled = false; $('s-resume').hidden = true;
     document.body.dataset.status = 'running';
     this.losses.clear();
+    if (cfg.steps) $<HTMLInputElement>('s-steps').value = String(cfg.steps);
     let runId = resumeId ?? '';
     try {
       const svc = await this.ensureWorker();
@@ -227,7 +231,7 @@ export class SynthStudio {
       const save = (stage: string, finished = false) => localStorage.setItem(LAST_RUN, JSON.stringify({ runId, cfg, finished, stage }));
       save('spatial');
       $('s-stage').textContent = 'preparing the data...';
-      const summary = await svc.prepareRun({ input, preset: cfg.preset, steps: cfg.steps, dims: cfg.dims, downsample: cfg.downsample, methods: cfg.methods as PrepareRequest['methods'], synthCount: cfg.synthCount }, runId);
+      const summary = await svc.prepareRun({ input, preset: cfg.preset, steps: cfg.steps, dims: cfg.dims, downsample: cfg.downsample, methods: cfg.methods as PrepareRequest['methods'], synthCount: cfg.synthCount, phantomShape: cfg.phantomShape }, runId);
       $('s-scene-note').textContent = summary.notes.join('; ');
       const [atlas, atlasLabels] = await svc.atlas();
       this.addScene({ title: 'atlas with its labels', note: `${summary.atlas}; grid ${summary.shape.join(' x ')} (${summary.dims}D)`, layers: [{ vol: atlas, kind: 'image' }, { vol: atlasLabels, kind: 'labels' }] }, true);
@@ -235,6 +239,7 @@ export class SynthStudio {
       let results: Json | null = null;
       for (const stage of STAGES) {
         save(stage);
+        console.info(`synth: stage ${stage} (run ${runId}, backend ${this.backend?.name})`);
         const r = await svc.runStage(stage, Comlink.proxy(this.progress));
         if (stage === 'spatial' || stage === 'appearance') {
           for (let i = 0; i < summary.unlabeled.length; i++) {
@@ -259,13 +264,14 @@ export class SynthStudio {
         }
         if (stage === 'evaluate') {
           results = r.results as Json;
-          this.labelNames = results.labels ?? {};
+          // Shown at the end: test 0 with the best method's prediction.
+          const best = results.methods.reduce((a, m) => (m.dice_mean > a.dice_mean ? m : a), results.methods[0]!);
           for (let t = 0; t < summary.tests.length; t++) {
             const [img, truth] = await svc.test(t);
             if (truth) this.addScene({ title: `test ${t}: true labels`, layers: [{ vol: img, kind: 'image' }, { vol: truth, kind: 'labels' }] });
             for (const m of results.methods) {
               const pred = await svc.prediction(m.name as never, t);
-              this.addScene({ title: `test ${t}: ${m.name} prediction`, note: `Dice mean ${m.dice_mean.toFixed(3)} over labels (all test scans)`, layers: [{ vol: img, kind: 'image' }, { vol: pred, kind: 'labels' }] }, t === 0 && m === results.methods[results.methods.length - 1]);
+              this.addScene({ title: `test ${t}: ${m.name} prediction`, note: `Dice mean ${m.dice_mean.toFixed(3)} over labels (all test scans)`, layers: [{ vol: img, kind: 'image' }, { vol: pred, kind: 'labels' }] }, t === 0 && m === best);
             }
           }
           await svc.saveText('results.json', JSON.stringify(results, null, 2) + '\n');

@@ -31,7 +31,7 @@ export class Viewer {
   private ready: Promise<unknown>;
   private pending = Promise.resolve();
   constructor(canvas: HTMLCanvasElement) {
-    this.nv = new Niivue({ backColor: [0.05, 0.05, 0.08, 1], show3Dcrosshair: false, isColorbar: false, crosshairColor: [1, 0.3, 0.2, 0.6], textHeight: 0.04 });
+    this.nv = new Niivue({ backColor: [0.05, 0.05, 0.08, 1], show3Dcrosshair: false, isColorbar: false, crosshairColor: [1, 0.3, 0.2, 0.5], crosshairWidth: 0 });
     this.ready = this.nv.attachToCanvas(canvas);
   }
 
