@@ -13,7 +13,9 @@ import {
   unetSpecFromArrays, volumeFromVoxelMorph, volumeToVoxelMorph, vxmFromStateDict, vxmStateDictFromUNet, type ShapedArray,
 } from '../src/nn/vxm.js';
 import { SpatialModel } from '../src/synth/models.js';
-import { spatialModelToVxm } from '../src/synth/vxm-export.js';
+import { spatialCheckpointFromVxm, spatialModelToVxm } from '../src/synth/vxm-export.js';
+import { trainWithCheckpoints } from '../src/synth/train.js';
+import { MemoryStore } from '../src/io/checkpoint-store.js';
 import { backendsUnderTest, checkGrad, randData, useBackend, weightedSumRef } from './harness.js';
 
 /** Linear resize with align_corners = True in float64, the obvious loops (x [N, D, H, W, C]). */
@@ -135,6 +137,33 @@ describe.each(backendsUnderTest())('PyTorch VoxelMorph VxmDense on %s', (backend
       expect(Math.max(...keep(await u.data()).map(Math.abs))).toBeGreaterThan(0.3);
       model.dispose(); m.dispose();
     }
+  });
+
+  it('a VxmDense (int_downsize 1) becomes the synth pipeline\'s trained spatial checkpoint: the pipeline loads it and gives VoxelMorph\'s fields', async () => {
+    for (const name of ['3d-s7-d1', '2d-s7-d1-bidir']) {
+      const config = JSON.parse(load(`${name}.expected.safetensors`).metadata.vxm_config!);
+      const { bytes } = spatialCheckpointFromVxm(load(`${name}.weights.safetensors`).tensors);
+      const nd = config.inshape.length as 2 | 3;
+      const m = new SpatialModel({ net: { encoder: config.nb_unet_features[0], decoder: config.nb_unet_features[1] }, diffeomorphic: true, intSteps: 7, halfRes: false, lambda: 1, win: 5, lr: 1e-3, steps: 50 }, nd, new bw.Rng(1));
+      const store = new MemoryStore();
+      await store.save('checkpoints/spatial.safetensors', bytes);
+      // As the pipeline's spatial stage does: it restores and, already finished, trains no step.
+      const r = await trainWithCheckpoints({ stage: 'spatial', params: m.params, lr: 1e-3, steps: 50, store, checkpoint: 'checkpoints/spatial.safetensors', loss: () => { throw new Error('trained a step'); } });
+      expect(r.resumedAt).toBe(50);
+      const exp = load(`${name}.expected.safetensors`).tensors;
+      const src = volumeFromVoxelMorph(arr(exp.get('source')!)), trg = volumeFromVoxelMorph(arr(exp.get('target')!));
+      const x = bw.tensor(src.data, src.shape), y = bw.tensor(trg.data, trg.shape);
+      const u = m.forwardField(x, y);
+      const got = fieldToVoxelMorph({ shape: [...u.shape], data: (await u.data()) as Float32Array }, nd);
+      expect(relErr(got.data, exp.get('pos_flow')!.data), name).toBeLessThan(1e-4);
+      if (config.bidir) {
+        const ui = m.inverseField(x, y);
+        const gi = fieldToVoxelMorph({ shape: [...ui.shape], data: (await ui.data()) as Float32Array }, nd);
+        expect(relErr(gi.data, exp.get('neg_flow')!.data), name).toBeLessThan(1e-4);
+      }
+      m.dispose();
+    }
+    expect(() => spatialCheckpointFromVxm(load('2d-s7-d2.weights.safetensors').tensors)).toThrow(/int_downsize 2: the synth spatial model integrates at full resolution/);
   });
 
   it('resizeAligned is PyTorch\'s linear interpolation with align_corners = True', async () => {

@@ -5,6 +5,8 @@ import { readFile } from 'node:fs/promises';
 import { basename, dirname, extname, join } from 'node:path';
 import { FsStore } from './fs-store.js';
 import { convertFromVoxelMorph, convertToVoxelMorph, formatLayers } from '../nn/vxm.js';
+import { decodeSafetensors } from '../io/safetensors.js';
+import { spatialCheckpointFromVxm } from '../synth/vxm-export.js';
 
 const HELP = `usage:
   blendwarp convert --from vxm IN.safetensors --out OUT.safetensors [--int-steps N] [--bidir] [--inshape i,j[,k]]
@@ -12,6 +14,9 @@ const HELP = `usage:
       -> a blendwarp VxmDense checkpoint (vxmDenseFromCheckpoint in blendwarp/nn). int_steps is not in a
       state_dict: default 7 when it holds integrate.transformer.grid, else 0; inshape and int_downsize
       come from the grid buffers.
+      --as spatial: write the synth pipeline's spatial checkpoint instead (OUT = <synth --out>/checkpoints/
+      spatial.safetensors, marked trained), so \`blendwarp synth run --out ...\` uses the PyTorch-trained
+      network as g_s; needs int_steps > 0, int_downsize 1 and the synth preset's spatial net sizes.
   blendwarp convert --to vxm IN.safetensors --out OUT.safetensors [--inshape i,j[,k]] [--int-steps N] [--int-downsize K]
       a blendwarp checkpoint -> VoxelMorph state_dict(s):
         a converted VxmDense                    -> OUT (options from its metadata)
@@ -47,7 +52,7 @@ export async function main(argv: string[]): Promise<number> {
     options: {
       from: { type: 'string' }, to: { type: 'string' }, out: { type: 'string' },
       'int-steps': { type: 'string' }, 'int-downsize': { type: 'string' }, inshape: { type: 'string' },
-      bidir: { type: 'boolean', default: false }, backend: { type: 'string' },
+      bidir: { type: 'boolean', default: false }, backend: { type: 'string' }, as: { type: 'string', default: 'vxm' },
     },
     allowPositionals: true,
     strict: true,
@@ -67,12 +72,16 @@ export async function main(argv: string[]): Promise<number> {
   const store = new FsStore(dirname(out));
   const intSteps = intOpt('--int-steps', values['int-steps'] as string | undefined, 0);
   const inshape = shapeOpt(values.inshape as string | undefined);
+  if (values.as !== 'vxm' && values.as !== 'spatial') throw new Error(`--as: expected vxm or spatial, got "${values.as}"`);
+  if (values.as === 'spatial' && !values.from) throw new Error('--as spatial goes with --from vxm');
   if (values.from) {
-    const r = convertFromVoxelMorph(bytes, { intSteps, bidir: values.bidir as boolean, inshape, source: input });
+    const r = values.as === 'spatial'
+      ? spatialCheckpointFromVxm(decodeSafetensors(bytes, input).tensors, { intSteps, inshape, source: input })
+      : convertFromVoxelMorph(bytes, { intSteps, bidir: values.bidir as boolean, inshape, source: input });
     console.log(`${input}: VoxelMorph VxmDense, ${r.options.inshape.length}D, inshape [${r.options.inshape.join(', ')}], encoder [${r.options.encoder.join(', ')}], decoder [${r.options.decoder.join(', ')}], int_steps ${r.options.intSteps}, int_downsize ${r.options.intDownsize}, bidir ${r.options.bidir}`);
     console.log(formatLayers(r.layers));
     await store.save(basename(out), r.bytes);
-    console.log(`-> ${out} (blendwarp VxmDense checkpoint, ${r.layers.length} tensors)`);
+    console.log(`-> ${out} (${values.as === 'spatial' ? 'synth spatial checkpoint (fwd.*), marked trained' : 'blendwarp VxmDense checkpoint'}, ${r.layers.length} tensors)`);
     return 0;
   }
   const files = convertToVoxelMorph(bytes, { inshape, intSteps, intDownsize: intOpt('--int-downsize', values['int-downsize'] as string | undefined, 1), source: input });
