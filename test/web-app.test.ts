@@ -2,7 +2,7 @@
 // package's public entry points), served on 127.0.0.1 with and without the cross-origin isolation
 // headers; both ?demo= hooks run to "done" on wasm and on WebGPU (SwiftShader), with and without
 // isolation; the niivue canvas is not blank (pixel statistics of a screenshot); a NIfTI set through
-// the file input is shown. Sizes are cut down through the demo's URL parameters (a few steps, two
+// the file input is shown; a run interrupted by a reload resumes from its checkpoints. Sizes are cut down through the demo's URL parameters (a few steps, two
 // or three methods) so the suite stays small on 2 cores. BLENDWARP_SCREENSHOTS=1 writes the
 // screenshots of docs/ (docs/web-*.png).
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -115,6 +115,25 @@ describe.skipIf(!haveChromium)('web app in headless Chromium', () => {
       }
     }
   }
+
+  it('a synthesis run interrupted by a page reload resumes from its IndexedDB checkpoints', async () => {
+    const { page, logs } = await open('demo=synth&steps=40&size=1,32,32&methods=affine,sas&backend=wasm', true);
+    try {
+      // The spatial stage saves a checkpoint every 10 steps: past step 20, one is in IndexedDB.
+      await page.waitForFunction(() => /^spatial: (2[1-9]|3\d) \//.test(document.getElementById('s-stage')?.textContent ?? ''), null, { timeout: 600_000, polling: 50 });
+      await page.goto(`${servers.isolated.url}index.html`, { waitUntil: 'domcontentloaded', timeout: 300_000 });
+      const resume = page.locator('#s-resume');
+      await resume.waitFor({ state: 'visible', timeout: 60_000 });
+      expect(await resume.textContent()).toMatch(/^Resume run [0-9a-f]{12} \(stopped in spatial\)$/);
+      await resume.click();
+      expect(await waitForStatus(page, 900_000), logs.slice(-20).join('\n')).toBe('done');
+      expect(logs.filter((l) => /^synth: spatial: resumed at step (20|30)$/.test(l)), logs.join('\n')).toHaveLength(1);
+      const results = await page.evaluate(() => (window as unknown as { blendwarpResults: { methods: { name: string }[] } }).blendwarpResults);
+      expect(results.methods.map((m) => m.name)).toEqual(['affine', 'sas']);
+    } finally {
+      await page.close();
+    }
+  }, 960_000);
 
   it('a NIfTI set through the file input is shown in niivue', async () => {
     const { page, logs } = await open('', true);

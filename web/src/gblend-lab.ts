@@ -165,8 +165,11 @@ export class GBlendLab {
       for (const [f, id] of [['losses.svg', 'g-loss'], ['ogr.svg', 'g-ogr'], ['weights.svg', 'g-weights']] as const) this.files.set(f, $(id).innerHTML);
       this.downloads();
       $('g-stage').textContent = `done: ${results.length} runs (backend ${this.backend?.name})`;
+      (window as unknown as { blendwarpResults?: unknown }).blendwarpResults = json;
+      document.body.dataset.status = 'done';
       return json;
     } catch (e) {
+      document.body.dataset.status = `error: ${(e as Error).message}`;
       $('g-stage').textContent = `stopped: ${(e as Error).message}`;
       throw e;
     } finally {
