@@ -13,6 +13,9 @@ import { encodeNpy } from '../src/io/npy.js';
 import { encodeWav } from '../src/io/wav.js';
 import { hostRng, sharedData } from './harness.js';
 
+/** ../shared/data/fsdd/recordings, or null (the test is reported as skipped; under CI=true sharedData throws). */
+const fsddDir = sharedData('fsdd/recordings');
+
 function toy(n = 20, classes = 2): Dataset {
   return {
     modalities: [{ name: 'a', shape: [3], data: Float32Array.from({ length: n * 3 }, (_, i) => i) }, { name: 'b', shape: [2, 2], data: new Float32Array(n * 4) }],
@@ -104,9 +107,8 @@ describe('manifest folders', () => {
 });
 
 describe('AV-MNIST', () => {
-  it('pairs FSDD clips with MNIST images of the same digit; test speakers are unseen', async () => {
-    const dir = sharedData('fsdd/recordings');
-    if (!dir) return;
+  it.skipIf(!fsddDir)('pairs FSDD clips with MNIST images of the same digit; test speakers are unseen', async () => {
+    const dir = fsddDir!;
     const names = readdirSync(dir).filter((n) => /^\d_(george|jackson|theo)_[0-2]\.wav$/.test(n));
     const recordings = names.map((n) => ({ name: n, bytes: new Uint8Array(readFileSync(join(dir, n))) }));
     const { train, test } = buildAvMnist(recordings, await loadMnistPackageDigits(), { reuse: 2, testSpeakers: ['theo'], pcaRemove: 5 }, hostRng(3));

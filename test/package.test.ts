@@ -155,20 +155,22 @@ describe('the installed package', () => {
     expect(out).toContain('DENO OK');
   }, WORK);
 
-  it('vite bundles a page that imports it, with module workers; in Chromium the page and its workers run', async () => {
+  it('vite bundles a page that imports it, with module workers; in Chromium the page, a dedicated and a shared worker run it', async () => {
     await must('vite build', run(bin('vite'), ['build'], dir));
     const assets = readdirSync(join(dir, 'dist', 'assets'));
     expect(assets.some((a) => a.startsWith('synth-worker') && a.endsWith('.js'))).toBe(true);
     expect(assets.some((a) => a.startsWith('info-worker') && a.endsWith('.js'))).toBe(true);
+    expect(assets.some((a) => a.startsWith('shared-info-worker') && a.endsWith('.js'))).toBe(true);
     if (!existsSync(CHROMIUM)) {
       if (CI) throw new Error(`${CHROMIUM} is missing (npm run setup installs it)`);
       console.warn(`package.test: ${CHROMIUM} is missing, the bundle was built but not run (npm run setup installs it)`);
       return;
     }
-    const report = await inChromium(join(dir, 'dist')) as { error?: string; page: { runtime: string; context: string; threads: number; sharedMemory: boolean }; worker: { runtime: string; context: string }; synth: { shape: number[]; steps: number } };
+    const report = await inChromium(join(dir, 'dist')) as { error?: string; page: { runtime: string; context: string; threads: number; sharedMemory: boolean }; worker: { runtime: string; context: string }; sharedWorker: { runtime: string; context: string }; synth: { shape: number[]; steps: number } };
     expect(report.error).toBeUndefined();
     expect(report.page).toMatchObject({ runtime: 'browser', context: 'window', sharedMemory: true });
     expect(report.worker).toEqual({ runtime: 'browser', context: 'dedicated-worker' });
+    expect(report.sharedWorker).toEqual({ runtime: 'browser', context: 'shared-worker' });
     expect(report.synth).toEqual({ shape: [1, 40, 36], steps: 4 });
   }, WORK);
 

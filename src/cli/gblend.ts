@@ -8,15 +8,17 @@ import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import './node-inflate.js';
 import { setBackend, type BackendName } from '../index.js';
 import { Rng } from '../ops/create.js';
 import {
-  aggregate, allMethods, buildAvMnist, buildTwoViewMnist, DEFAULT_GUARDS, derivedSeed, loadManifestDataset, loadMnistDigits, loadMnistPackageDigits, lossChart,
+  aggregate, allMethods, isMultiModal, STATIC_METHODS, buildAvMnist, buildTwoViewMnist, DEFAULT_GUARDS, derivedSeed, loadManifestDataset, loadMnistDigits, loadMnistPackageDigits, lossChart,
   ogrChart, runMethod, weightsChart, type EncoderSpec, type GBlendOptions, type MethodResult, type TrainTest,
 } from '../gblend/index.js';
 import { parseManifest } from '../io/manifest.js';
 import type { GBlendResultsJson } from '../gblend/results.js';
 import { FsStore } from './fs-store.js';
+import { checkOutDir, joinNegativeNumbers } from './args.js';
 import { ProgressBar } from './progress.js';
 import { startGBlendWorker, workerHeadRunner } from '../workers/gblend-node.js';
 
@@ -67,10 +69,7 @@ function num(name: string, v: string | undefined, def: number, opts: { int?: boo
   return n;
 }
 
-export async function main(argv: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
+const OPTIONS = {
       data: { type: 'string', default: 'default' }, fsdd: { type: 'string' }, 'test-speakers': { type: 'string' },
       reuse: { type: 'string' }, pca: { type: 'string' }, noise: { type: 'string' }, clips: { type: 'string' }, 'per-class': { type: 'string' },
       methods: { type: 'string' }, epochs: { type: 'string' }, seeds: { type: 'string' }, optimizer: { type: 'string' }, lr: { type: 'string' },
@@ -79,7 +78,12 @@ export async function main(argv: string[]): Promise<number> {
       'guard-floor': { type: 'string' }, 'guard-smoothing': { type: 'string' }, 'guard-memorised': { type: 'string' }, 'guard-no-gain': { type: 'string' },
       out: { type: 'string', default: 'gblend-out' }, workers: { type: 'string' }, quick: { type: 'boolean', default: false }, backend: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
-    },
+} as const;
+
+export async function main(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: joinNegativeNumbers(argv, Object.entries(OPTIONS).filter(([, o]) => o.type === 'string').map(([k]) => k)),
+    options: OPTIONS,
     strict: true,
   });
   if (values.help) { process.stdout.write(HELP); return 0; }
@@ -95,6 +99,28 @@ export async function main(argv: string[]): Promise<number> {
   const epochs = num('--epochs', values.epochs, quick ? 8 : 20, { int: true, min: 1 });
   const seeds = num('--seeds', values.seeds, 1, { int: true, min: 1 });
   const out = resolve(values.out!);
+  checkOutDir('--out', out);
+  // Method names that do not depend on the data are checked before it loads (uni:<modality> after).
+  const requested = values.methods ? values.methods.split(',').map((s) => s.trim()).filter(Boolean) : null;
+  for (const m of requested ?? []) {
+    if (!(m.startsWith('uni:') && m.length > 4) && !STATIC_METHODS.includes(m)) throw new Error(`--methods: unknown method "${m}" (expected uni:<modality> or some of: ${STATIC_METHODS.join(', ')})`);
+  }
+  const opts: GBlendOptions = {
+    epochs,
+    train: {
+      optimizer, lr: num('--lr', values.lr, optimizer === 'adam' ? 1e-3 : 0.01, { min: 0 }), batchSize: num('--batch', values.batch, 32, { int: true, min: 1 }),
+      weightDecay: num('--weight-decay', values['weight-decay'], 0, { min: 0 }), trainEvalSize: 1000,
+    },
+    encoders: {}, valFraction: num('--val-fraction', values['val-fraction'], 0.1, { min: 0 }), metric,
+    warmup: num('--warmup', values.warmup, quick ? 3 : 10, { int: true, min: 1 }), superEpoch: num('--super-epoch', values['super-epoch'], quick ? 2 : 5, { int: true, min: 1 }),
+    offlineEstimateEpochs: values['offline-epochs'] ? num('--offline-epochs', values['offline-epochs'], epochs, { int: true, min: 1 }) : undefined,
+    guards: {
+      floor: num('--guard-floor', values['guard-floor'], DEFAULT_GUARDS.floor, { min: 0 }),
+      smoothing: num('--guard-smoothing', values['guard-smoothing'], DEFAULT_GUARDS.smoothing, { min: 0 }),
+      memorisedLoss: num('--guard-memorised', values['guard-memorised'], DEFAULT_GUARDS.memorisedLoss, { min: 0 }),
+      keepWhenNoGain: num('--guard-no-gain', values['guard-no-gain'], 1, { int: true, min: 0 }) === 1,
+    },
+  };
   await setBackend(backend);
 
   // ---- data
@@ -125,30 +151,21 @@ export async function main(argv: string[]): Promise<number> {
     data = await loadManifestDataset(parseManifest(text, mpath), async (p) => new Uint8Array(await readFile(join(dir, p))), mpath);
   }
   const modNames = data.train.modalities.map((m) => m.name);
-  const methods = values.methods ? values.methods.split(',').map((s) => s.trim()).filter(Boolean) : allMethods(modNames);
+  const methods = requested ?? allMethods(modNames);
   const known = allMethods(modNames);
   for (const m of methods) if (!known.includes(m)) throw new Error(`--methods: unknown method "${m}" (expected some of: ${known.join(', ')})`);
+  if (modNames.length < 2) {
+    const multi = methods.filter(isMultiModal);
+    if (multi.length) {
+      throw new Error(`--data ${kind}: the data has one modality ("${modNames[0]}"), so there is nothing to blend: ${requested ? `the methods ${multi.join(', ')} need` : 'every method but the uni-modal one needs'} two or more (run --methods uni:${modNames[0]}, or add a modality)`);
+    }
+  }
 
   const encoders: Record<string, EncoderSpec> = {};
   for (const m of data.train.modalities) {
     encoders[m.name] = encoderKind === 'cnn' && m.shape.length === 2 ? { kind: 'cnn', channels: [8, 16], kernel: 5, out: 64 } : { kind: 'mlp', hidden: [128, 64] };
   }
-  const opts: GBlendOptions = {
-    epochs,
-    train: {
-      optimizer, lr: num('--lr', values.lr, optimizer === 'adam' ? 1e-3 : 0.01, { min: 0 }), batchSize: num('--batch', values.batch, 32, { int: true, min: 1 }),
-      weightDecay: num('--weight-decay', values['weight-decay'], 0, { min: 0 }), trainEvalSize: 1000,
-    },
-    encoders, valFraction: num('--val-fraction', values['val-fraction'], 0.1, { min: 0 }), metric,
-    warmup: num('--warmup', values.warmup, quick ? 3 : 10, { int: true, min: 1 }), superEpoch: num('--super-epoch', values['super-epoch'], quick ? 2 : 5, { int: true, min: 1 }),
-    offlineEstimateEpochs: values['offline-epochs'] ? num('--offline-epochs', values['offline-epochs'], epochs, { int: true, min: 1 }) : undefined,
-    guards: {
-      floor: num('--guard-floor', values['guard-floor'], DEFAULT_GUARDS.floor, { min: 0 }),
-      smoothing: num('--guard-smoothing', values['guard-smoothing'], DEFAULT_GUARDS.smoothing, { min: 0 }),
-      memorisedLoss: num('--guard-memorised', values['guard-memorised'], DEFAULT_GUARDS.memorisedLoss, { min: 0 }),
-      keepWhenNoGain: num('--guard-no-gain', values['guard-no-gain'], 1, { int: true, min: 0 }) === 1,
-    },
-  };
+  opts.encoders = encoders;
   for (const n of data.notes) process.stderr.write(`${n}\n`);
 
   // ---- runs (each finished (seed, method) is kept under runs/ so a rerun skips it)

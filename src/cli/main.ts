@@ -1,5 +1,6 @@
 // The `blendwarp` command line (Node): `run` (the main job), `gblend`, `synth`, `info`, `demo`.
 import { parseArgs } from 'node:util';
+import './node-inflate.js';
 import { setBackend, type BackendName } from '../index.js';
 import { collectInfo, formatInfo } from './info.js';
 import { runDemo } from './demo.js';
@@ -12,6 +13,8 @@ commands:
                                 MRI synthesis on generated phantoms (quick configurations, no files)
   gblend ...                    Gradient-Blending comparison (blendwarp gblend --help)
   synth <stage>|run ...         learned-transformation MRI synthesis (blendwarp synth --help)
+  convert --from vxm|--to vxm IN --out OUT
+                                models between blendwarp and PyTorch VoxelMorph (blendwarp convert --help)
   info [--json]                 the runtime and the compute backends available here
   demo [--steps N] [--size S] [--seed K] [--json]
                                 learn to register two generated 2D shapes (loss falls, Dice rises)
@@ -48,6 +51,7 @@ export async function main(argv: string[]): Promise<number> {
   // Pipeline commands parse their own flags.
   if (command === 'gblend') return (await import('./gblend.js')).main(rest);
   if (command === 'synth') return (await import('./synth.js')).main(rest);
+  if (command === 'convert') return (await import('./convert.js')).main(rest);
   if (command === 'run') return runMainJob(rest);
   if (!command || command === 'help' || command === '--help' || command === '-h') {
     process.stdout.write(HELP);

@@ -11,7 +11,7 @@
 import type { NiftiGeometry } from './nifti.js';
 
 export {
-  readNifti, parseNifti, writeNifti, encodeNifti, defaultGeometry, scaleGeometry, gzip, gunzip,
+  readNifti, parseNifti, writeNifti, encodeNifti, defaultGeometry, scaleGeometry, gzip, gunzip, NiftiError,
   type NiftiVolume, type NiftiGeometry, type NiftiDatatype, type NiftiWriteInput,
 } from './nifti.js';
 export { parseNpy, parseNpz, encodeNpy, npyToFloat32, NpyError, type NpyArray, type NpyData } from './npy.js';
@@ -21,6 +21,16 @@ export { parseWav, toMono, encodeWav, WavError, type WavAudio } from './wav.js';
 export { parseIdx, IdxError, type IdxArray } from './idx.js';
 export { parseManifest, type Manifest, type ManifestModality, type ManifestExample, type ModalityFormat } from './manifest.js';
 export { MemoryStore, type BlobStore } from './checkpoint-store.js';
+// Every reader's errors extend FormatError (file and field named); inflation is bounded by a ceiling.
+export { FormatError } from './errors.js';
+export { InflateLimitError, setDecompressionCeiling, decompressionCeiling, setInflater, type Inflater, type InflateFormat } from './inflate.js';
+/**
+ * Compiles the AssemblyScript kernels behind parseNifti, the audio features and down-sampling
+ * asynchronously, ahead of their first (synchronous) use: only needed on the main thread of a
+ * Chrome older than 114, which refuses synchronous compilation; elsewhere it merely moves the
+ * compilation off the first call (docs/io-kernels.md).
+ */
+export { loadIoKernels } from './kernels.js';
 
 /**
  * The NIfTI geometry stated by a voxel-to-world affine (4 x 4 or 3 x 4, row-major, millimetres):
@@ -38,3 +48,4 @@ export function geometryFromAffine(affine: ArrayLike<number>): NiftiGeometry {
   if (pixdim.some((p) => p === 0)) throw new Error(`geometryFromAffine: the affine is singular (a zero column): [${srow.join(', ')}]`);
   return { pixdim, qformCode: 0, sformCode: 2, quatern: [0, 0, 0, 0, 0, 0], qfac: 1, srow, xyztUnits: 2 };
 }
+export { readNiftiField, writeNiftiField, type NiftiField } from './nifti-field.js';

@@ -16,3 +16,13 @@ export { ParamStore, heNormal, glorotUniform } from './init.js';
 export { SGD, Adam, AdaGrad, type Optimizer, type SgdOptions, type AdamOptions, type AdagradOptions } from './optim.js';
 export { encodeCheckpoint, restoreCheckpoint } from './checkpoint.js';
 export { MemoryStore, type BlobStore } from '../io/checkpoint-store.js';
+// PyTorch VoxelMorph: VxmDense on blendwarp's ops, state_dict import/export, layouts (docs/voxelmorph.md).
+export {
+  VxmDense, resizeAligned, blendwarpShape, vxmFromStateDict, vxmOptionsFromStateDict, blendwarpArraysFromVxm, loadArrays,
+  vxmStateDictFromUNet, vxmSegmenterStateDict, unetSpecFromArrays, paramArrays, formatLayers,
+  convertFromVoxelMorph, convertToVoxelMorph, voxelMorphFromBlendwarp, vxmDenseFromCheckpoint, vxmDenseToCheckpoint, VXM_META_KEY,
+  volumeFromVoxelMorph, volumeToVoxelMorph, fieldFromVoxelMorph, fieldToVoxelMorph, fieldFromNiftiArray, fieldToNiftiArray,
+  convWeightFromTorch, convWeightToTorch,
+  type VxmDenseOptions, type VxmOutputs, type VxmImportOptions, type VxmExportOptions, type VxmExportRequest, type VxmExportFile,
+  type LayerMap, type ShapedArray, type UNetExportSpec,
+} from './vxm.js';

@@ -8,7 +8,7 @@
 import type { Tensor } from '../tensor/tensor.js';
 import { getBackend, tidy } from '../tensor/engine.js';
 import { MemoryStore } from '../io/checkpoint-store.js';
-import { tensor, Rng } from '../ops/create.js';
+import { tensor, Rng, stepRng } from '../ops/create.js';
 import { add, clamp, mulScalar } from '../ops/elementwise.js';
 import { warp, warpNearest } from '../ops/warp.js';
 import { argmax } from '../ops/reduce.js';
@@ -148,7 +148,7 @@ export class SynthPipeline {
       store: this.store, checkpoint: 'checkpoints/spatial.safetensors', onProgress: this.onProgress, signal,
       loss: (step) => this.spatial!.loss(this.x, this.ys[(step + Math.floor(step / n)) % n]!),
     });
-    this.losses.spatial = r.losses;
+    this.losses.spatial = r.history;
     for (const t of [...this.phis, ...this.warpedLabels]) t.dispose();
     this.phis = this.ys.map((y) => tidy(() => this.spatial!.forwardField(this.x, y)));
     this.warpedLabels = this.phis.map((p) => warpNearest(this.lx, p));
@@ -169,7 +169,7 @@ export class SynthPipeline {
           return this.appearance!.loss(this.x, inAtlas[i]!, this.phis[i]!, this.ys[i]!, this.notBoundary);
         },
       });
-      this.losses.appearance = r.losses;
+      this.losses.appearance = r.history;
       for (const t of this.psis) t.dispose();
       this.psis = inAtlas.map((ya) => tidy(() => this.appearance!.psi(this.x, ya)));
     } finally {
@@ -254,15 +254,18 @@ export class SynthPipeline {
         const seg = new Segmenter(this.config.segmenter, this.dims, NUM_CLASSES, rng);
         this.segmenters.get(m)?.dispose();
         this.segmenters.set(m, seg);
-        const pick = () => Math.floor(rng.uniform() * n);
+        // Step `step`'s example comes from a generator of (seed, method, step) alone, so a run
+        // resumed at any step draws the same examples as an uninterrupted one.
         const example = (step: number): { image: Tensor; labels: Tensor } => {
+          const r = stepRng(this.config.seed, `segment ${m}`, step);
+          const pick = () => Math.floor(r.uniform() * n);
           switch (m) {
             case 'sas-aug': { const i = pick(); return { image: this.ys[i]!, labels: this.warpedLabels[i]! }; }
-            case 'rand-aug': return this.randAugExample(rng);
+            case 'rand-aug': return this.randAugExample(r);
             case 'ours-coupled': { const i = pick(); return this.synthExample(i, i); }
             case 'ours-indep': return this.synthExample(pick(), pick());
-            case 'ours-indep+rand-aug': return step % 2 === 0 ? this.synthExample(pick(), pick()) : this.randAugExample(rng);
-            case 'supervised': { const s = trainScans[Math.floor(rng.uniform() * trainScans.length)]!; return s; }
+            case 'ours-indep+rand-aug': return step % 2 === 0 ? this.synthExample(pick(), pick()) : this.randAugExample(r);
+            case 'supervised': { const s = trainScans[Math.floor(r.uniform() * trainScans.length)]!; return s; }
             default: throw new Error(`no training data for method ${m}`);
           }
         };
@@ -271,7 +274,7 @@ export class SynthPipeline {
           store: this.store, checkpoint: `checkpoints/segmenter-${m}.safetensors`, onProgress: this.onProgress, signal,
           loss: (step) => { const ex = example(step); return seg.loss(ex.image, ex.labels); },
         });
-        this.losses[`segment ${m}`] = r.losses;
+        this.losses[`segment ${m}`] = r.history;
       }
     } finally {
       for (const s of trainScans) { s.image.dispose(); s.labels.dispose(); }

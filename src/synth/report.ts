@@ -42,7 +42,6 @@ export interface SynthResultsJson {
   /** FreeSurfer label value -> structure name, for every evaluated label. */
   labels: Record<string, string>;
   folding: { description: string; sas: { subject: string; fraction: number }[]; train: { subject: string; fraction: number }[] };
-  timings_s: Record<string, number>;
   final_losses: Record<string, number>;
   data: SynthResults['data'];
   /** Added by the command line: the configuration and the command. */
@@ -51,7 +50,10 @@ export interface SynthResultsJson {
 
 const r4 = (x: number) => Math.round(x * 1e4) / 1e4;
 
-/** results.json's object: {"methods": [{"name", "dice_mean", "dice_std", "per_label": {"<label>": x}}], ...}. */
+/**
+ * results.json's object: {"methods": [{"name", "dice_mean", "dice_std", "per_label": {"<label>": x}}], ...}: a pure
+ * function of the data, config and seed (no timings: those go to timings.json), so a resumed run writes the same bytes.
+ */
 export function resultsObject(r: SynthResults, extra: Record<string, unknown> = {}): SynthResultsJson {
   const mean = (a: number[]) => a.reduce((s, v) => s + v, 0) / Math.max(1, a.length);
   const std = (a: number[]) => Math.sqrt(mean(a.map((v) => (v - mean(a)) ** 2)));
@@ -70,7 +72,6 @@ export function resultsObject(r: SynthResults, extra: Record<string, unknown> = 
       sas: r.folding.sas.map((f) => ({ subject: f.subject, fraction: r4(f.fraction) })),
       train: r.folding.train.map((f) => ({ subject: f.subject, fraction: r4(f.fraction) })),
     },
-    timings_s: Object.fromEntries(Object.entries(r.timings).map(([k, v]) => [k, Math.round(v * 10) / 10])),
     final_losses: Object.fromEntries(Object.entries(r.losses).filter(([, v]) => v.length).map(([k, v]) => [k, r4(mean(v.slice(-10)))])),
     data: r.data,
     ...extra,

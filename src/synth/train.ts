@@ -44,6 +44,8 @@ export interface TrainResult {
   resumedAt: number;
   /** Loss of each step run now (not those before resuming). */
   losses: number[];
+  /** Loss of every step 0..steps-1, those before a resume restored from the checkpoint. */
+  history: number[];
   seconds: number;
 }
 
@@ -54,15 +56,26 @@ export async function trainWithCheckpoints(o: TrainOptions): Promise<TrainResult
   const opt = new Adam({ lr: o.lr });
   const list = o.params.list();
   let start = 0;
+  let history: number[] = [];
   const saved = await o.store.load(o.checkpoint);
   if (saved) {
     const meta = restoreCheckpoint(saved, o.params, opt, o.checkpoint);
-    start = Math.min(o.steps, Number(meta.step ?? 0));
+    const step = Number(meta.step ?? 0);
+    if (!Number.isSafeInteger(step) || step < 0) throw new Error(`${o.checkpoint}: metadata "step" is ${JSON.stringify(meta.step)}, expected a non-negative integer`);
+    start = Math.min(o.steps, step);
+    // The losses of the steps before the checkpoint (older checkpoints have none).
+    if (meta.losses !== undefined) {
+      let h: unknown;
+      try { h = JSON.parse(meta.losses); } catch { h = null; }
+      if (!Array.isArray(h) || !h.every((x) => typeof x === 'number')) throw new Error(`${o.checkpoint}: metadata "losses" is not a list of numbers`);
+      history = (h as number[]).slice(0, start);
+    }
   }
   const save = async (step: number) => {
-    await o.store.save(o.checkpoint, await encodeCheckpoint(o.params, opt, { step: String(step), total: String(o.steps), stage: o.stage }));
+    await o.store.save(o.checkpoint, await encodeCheckpoint(o.params, opt, { step: String(step), total: String(o.steps), stage: o.stage, losses: JSON.stringify(history) }));
   };
-  const every = o.every ?? Math.max(10, Math.ceil(o.steps / 5));
+  // Five checkpoints per stage (at least one step apart): a resume loses at most a fifth of a stage.
+  const every = o.every ?? Math.max(1, Math.ceil(o.steps / 5));
   const losses: number[] = [];
   o.onProgress?.({ stage: o.stage, step: start, total: o.steps, message: start > 0 ? `resumed at step ${start}` : undefined });
   try {
@@ -78,6 +91,7 @@ export async function trainWithCheckpoints(o: TrainOptions): Promise<TrainResult
       value.dispose();
       if (!Number.isFinite(v)) throw new Error(`${o.stage}: the loss became ${v} at step ${step}`);
       losses.push(v);
+      history.push(v);
       o.onProgress?.({ stage: o.stage, step: step + 1, total: o.steps, loss: v });
       if ((step + 1) % every === 0 || step + 1 === o.steps) await save(step + 1);
       await tick();
@@ -85,5 +99,5 @@ export async function trainWithCheckpoints(o: TrainOptions): Promise<TrainResult
   } finally {
     opt.dispose();
   }
-  return { resumedAt: start, losses, seconds: (Date.now() - t0) / 1000 };
+  return { resumedAt: start, losses, history, seconds: (Date.now() - t0) / 1000 };
 }
