@@ -2,10 +2,11 @@
 // package's public entry points), served on 127.0.0.1 with and without the cross-origin isolation
 // headers; both ?demo= hooks run to "done" on wasm and on WebGPU (SwiftShader), with and without
 // isolation; the niivue canvas is not blank (pixel statistics of a screenshot); a NIfTI set through
-// the file input is shown. Sizes are cut down through the demo's URL parameters (a few steps, two
+// the file input is shown; a run interrupted by a reload resumes from its checkpoints; the G-Blend lab runs on a manifest
+// folder set through the folder input. Sizes are cut down through the demo's URL parameters (a few steps, two
 // or three methods) so the suite stays small on 2 cores. BLENDWARP_SCREENSHOTS=1 writes the
 // screenshots of docs/ (docs/web-*.png).
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Server } from 'node:http';
@@ -14,6 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHROMIUM } from './browser/run-chromium.js';
 import { buildSite, launch, serveSite, viewerStats, waitForStatus } from './browser/web-app.js';
 import { encodeNifti } from '../src/io/nifti.js';
+import { encodeNpy } from '../src/io/npy.js';
 
 const root = join(import.meta.dirname, '..');
 const ci = process.env.CI === 'true';
@@ -107,7 +109,7 @@ describe.skipIf(!haveChromium)('web app in headless Chromium', () => {
               expect(await page.locator('#g-table tr').count()).toBe(methods.length + 1);
               expect(await page.locator('#g-weights polyline').count()).toBe(3); // one weight line per head
             }
-            if (shot) await page.screenshot({ path: join(root, 'docs', `web-${demo}.png`), clip: { x: 0, y: 0, width: 1300, height: demo === 'synth' ? 1000 : 760 } });
+            if (shot) await page.screenshot({ path: join(root, 'docs', `web-${demo}.png`), fullPage: true, clip: { x: 0, y: 0, width: 1300, height: demo === 'synth' ? 1000 : 1240 } });
           } finally {
             await page.close();
           }
@@ -115,6 +117,62 @@ describe.skipIf(!haveChromium)('web app in headless Chromium', () => {
       }
     }
   }
+
+  it('a synthesis run interrupted by a page reload resumes from its IndexedDB checkpoints', async () => {
+    const { page, logs } = await open('demo=synth&steps=40&size=1,32,32&methods=affine,sas&backend=wasm', true);
+    try {
+      // The spatial stage saves a checkpoint every 10 steps: past step 20, one is in IndexedDB.
+      await page.waitForFunction(() => /^spatial: (2[1-9]|3\d) \//.test(document.getElementById('s-stage')?.textContent ?? ''), null, { timeout: 600_000, polling: 50 });
+      await page.goto(`${servers.isolated.url}index.html`, { waitUntil: 'domcontentloaded', timeout: 300_000 });
+      const resume = page.locator('#s-resume');
+      await resume.waitFor({ state: 'visible', timeout: 60_000 });
+      expect(await resume.textContent()).toMatch(/^Resume run [0-9a-f]{12} \(stopped in spatial\)$/);
+      await resume.click();
+      expect(await waitForStatus(page, 900_000), logs.slice(-20).join('\n')).toBe('done');
+      expect(logs.filter((l) => /^synth: spatial: resumed at step (20|30)$/.test(l)), logs.join('\n')).toHaveLength(1);
+      const results = await page.evaluate(() => (window as unknown as { blendwarpResults: { methods: { name: string }[] } }).blendwarpResults);
+      expect(results.methods.map((m) => m.name)).toEqual(['affine', 'sas']);
+    } finally {
+      await page.close();
+    }
+  }, 960_000);
+
+  it('the G-Blend lab runs on a manifest folder chosen in the folder input', async () => {
+    // The format of docs/gblend-guide.md: per-example .npy files for one modality, one array for the other.
+    const data = mkdtempSync(join(tmpdir(), 'blendwarp-manifest-'));
+    const folder = join(data, 'mydata');
+    mkdirSync(join(folder, 'a'), { recursive: true });
+    const n = 90, b = new Float32Array(n * 3), examples = [];
+    let seed = 7;
+    const r = () => { seed = (seed * 1103515245 + 12345) % 2147483648; return seed / 2147483648; };
+    for (let i = 0; i < n; i++) {
+      const y = i % 3;
+      writeFileSync(join(folder, 'a', `${i}.npy`), encodeNpy(Float32Array.from({ length: 4 }, (_, k) => (k === y ? 1.5 : 0) + r() - 0.5), [4]));
+      for (let k = 0; k < 3; k++) b[i * 3 + k] = (k === y ? 0.8 : 0) + r() - 0.5;
+      examples.push({ a: `a/${i}.npy`, label: ['x', 'y', 'z'][y], split: i >= 75 ? 'test' : 'train' });
+    }
+    writeFileSync(join(folder, 'b.npy'), encodeNpy(b, [n, 3]));
+    writeFileSync(join(folder, 'manifest.json'), JSON.stringify({ classes: ['x', 'y', 'z'], modalities: [{ name: 'a', format: 'npy' }, { name: 'b', format: 'npy', file: 'b.npy' }], examples }));
+    const { page, logs } = await open('backend=wasm', true);
+    try {
+      await page.click('nav button[data-tab="gblend"]');
+      await page.setInputFiles('#g-folder', folder);
+      expect(await page.locator('#g-data').inputValue()).toBe('folder');
+      await page.fill('#g-epochs', '2');
+      for (const box of await page.locator('#g-methods input').all()) {
+        if (['uni:left', 'naive', 'gblend-offline'].includes(await box.getAttribute('value') ?? '')) await box.check(); else await box.uncheck();
+      }
+      await page.click('#g-run');
+      expect(await waitForStatus(page, 900_000), logs.slice(-20).join('\n')).toBe('done');
+      const results = await page.evaluate(() => (window as unknown as { blendwarpResults: { methods: { name: string; weights: Record<string, number> | null }[]; data: { train: number; test: number } } }).blendwarpResults);
+      expect(results.methods.map((m) => m.name)).toEqual(['uni:a', 'uni:b', 'naive', 'gblend-offline']);
+      expect([results.data.train, results.data.test]).toEqual([75, 15]);
+      expect(Object.keys(results.methods[3]!.weights!)).toEqual(['a', 'b', 'fused']);
+    } finally {
+      await page.close();
+      rmSync(data, { recursive: true, force: true });
+    }
+  }, 960_000);
 
   it('a NIfTI set through the file input is shown in niivue', async () => {
     const { page, logs } = await open('', true);

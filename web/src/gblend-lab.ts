@@ -18,6 +18,8 @@ export interface GBlendConfig {
   seeds: number;
   methods?: string[];
   quick: boolean;
+  /** Methods ticked in the form (for another data set's modalities: uni:* maps to this data's). */
+  fromForm?: boolean;
   trainPerClass?: number;
   testPerClass?: number;
 }
@@ -61,7 +63,7 @@ export class GBlendLab {
 
   private formConfig(): GBlendConfig {
     const methods = [...document.querySelectorAll<HTMLInputElement>('#g-methods input:checked')].map((i) => i.value);
-    return { data: $<HTMLSelectElement>('g-data').value as 'default' | 'folder', epochs: Math.max(1, Number($<HTMLInputElement>('g-epochs').value) || 8), seeds: Math.max(1, Number($<HTMLInputElement>('g-seeds').value) || 1), methods, quick: true };
+    return { data: $<HTMLSelectElement>('g-data').value as 'default' | 'folder', epochs: Math.max(1, Number($<HTMLInputElement>('g-epochs').value) || 8), seeds: Math.max(1, Number($<HTMLInputElement>('g-seeds').value) || 1), methods, quick: true, fromForm: true };
   }
 
   private async ensureWorker(): Promise<Comlink.Remote<GBlendWorkerApi>> {
@@ -118,7 +120,13 @@ export class GBlendLab {
       const mods = summary.modalities.map((m) => m.name);
       this.heads = [...mods, 'fused'];
       const known = allMethods(mods);
-      const methods = cfg.methods?.length ? cfg.methods : known;
+      let methods = cfg.methods?.length ? cfg.methods : known;
+      if (cfg.fromForm) {
+        // The boxes were made for the previous data's modalities: ticked uni:* means every unimodal run here.
+        const uni = mods.map((m) => `uni:${m}`);
+        methods = [...new Set(methods.flatMap((m) => (known.includes(m) ? [m] : m.startsWith('uni:') ? uni : [])))];
+        if (methods.length === 0) throw new Error('tick at least one method');
+      }
       for (const m of methods) if (!known.includes(m)) throw new Error(`unknown method "${m}" (expected some of: ${known.join(', ')})`);
       this.methodBoxes(mods, methods);
       $<HTMLInputElement>('g-epochs').value = String(cfg.epochs); $<HTMLInputElement>('g-seeds').value = String(cfg.seeds);
@@ -165,8 +173,11 @@ export class GBlendLab {
       for (const [f, id] of [['losses.svg', 'g-loss'], ['ogr.svg', 'g-ogr'], ['weights.svg', 'g-weights']] as const) this.files.set(f, $(id).innerHTML);
       this.downloads();
       $('g-stage').textContent = `done: ${results.length} runs (backend ${this.backend?.name})`;
+      (window as unknown as { blendwarpResults?: unknown }).blendwarpResults = json;
+      document.body.dataset.status = 'done';
       return json;
     } catch (e) {
+      document.body.dataset.status = `error: ${(e as Error).message}`;
       $('g-stage').textContent = `stopped: ${(e as Error).message}`;
       throw e;
     } finally {

@@ -65,16 +65,5 @@ if (demo === 'synth') {
   }));
 } else if (demo) {
   document.body.dataset.status = `error: ?demo=${demo}: expected synth or gblend`;
-} else {
-  // Plain runs from the buttons report their status too.
-  for (const id of ['s-run', 'g-run', 's-resume']) {
-    document.getElementById(id)!.addEventListener('click', () => {
-      const watch = setInterval(() => {
-        if (!synth.running && !gblend.running) {
-          clearInterval(watch);
-          if (document.body.dataset.status === 'running') document.body.dataset.status = 'idle';
-        }
-      }, 500);
-    });
-  }
 }
+// Runs started from the buttons (and Resume) set the same status and results when they end.

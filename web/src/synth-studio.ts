@@ -162,6 +162,7 @@ export class SynthStudio {
   }
 
   private progress = (p: StageProgress): void => {
+    if (p.message) console.info(`synth: ${p.stage}: ${p.message}`);
     $('s-stage').textContent = `${p.stage}: ${p.step} / ${p.total}${p.loss !== undefined ? `, loss ${p.loss.toFixed(4)}` : ''}${p.message ? ` (${p.message})` : ''}`;
     const bar = $<HTMLProgressElement>('s-progress');
     bar.max = Math.max(1, p.total); bar.value = p.step;
@@ -281,9 +282,12 @@ export class SynthStudio {
       save('evaluate', true);
       await this.downloads();
       $('s-stage').textContent = `done (run ${runId}, backend ${this.backend?.name})`;
+      (window as unknown as { blendwarpResults?: unknown }).blendwarpResults = results;
+      document.body.dataset.status = 'done';
       return results;
     } catch (e) {
       const msg = (e as Error).message ?? String(e);
+      document.body.dataset.status = `error: ${msg}`;
       $('s-stage').textContent = `stopped: ${msg}`;
       if (/cancelled/.test(msg)) { $('s-resume').hidden = false; $('s-resume').textContent = `Resume run ${runId}`; }
       throw e;
