@@ -2,6 +2,7 @@
 // each check computes the same values on the wasm and webgpu backends of the same runtime and
 // reports the largest relative difference. Runtime-neutral: imports only the library.
 import * as bw from '../../src/index.js';
+import { runMethod } from '../../src/gblend/methods.js';
 
 export interface ParityCheck { name: string; maxErr: number; n: number }
 export interface ParityReport { adapter: unknown; checks: ParityCheck[] }
@@ -80,6 +81,18 @@ export async function runParity(): Promise<ParityReport> {
     for (const t of [x, labels, w1, w2, value, after, ...grads]) t.dispose();
     opt.dispose();
     return out;
+  }, checks);
+  await onBoth('G-Blend end to end (gradient estimator: training, weights, evaluation)', async () => {
+    const blobs = (n: number, k: number) => {
+      const labels = Int32Array.from({ length: n }, (_, i) => i % 3);
+      const mod = (name: string, s: number, q: number) => ({ name, shape: [6], data: data(n * 6, q).map((v, j) => v + (j % 6 === labels[Math.floor(j / 6)] ? s : 0)) });
+      return { modalities: [mod('a', 1.2, k), mod('b', 0.4, k + 1)], classes: 3, labels };
+    };
+    const r = await runMethod('gblend-grad', blobs(48, 1), blobs(30, 3), {
+      epochs: 2, gradBatches: 1, train: { optimizer: 'adam', lr: 0.01, batchSize: 16 },
+      encoders: { a: { kind: 'mlp', hidden: [8] }, b: { kind: 'mlp', hidden: [8] } },
+    }, 1);
+    return [...r.history.flatMap((h) => [h.stepLoss, ...h.val.map((v) => v.loss)]), ...Object.values(r.weights!)];
   }, checks);
   const adapter = (bw.getBackend().info() as { adapter?: unknown }).adapter;
   bw.getBackend().dispose();
