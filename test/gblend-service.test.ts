@@ -27,7 +27,7 @@ beforeAll(async () => {
   // included; `mnist` stays external: the service never loads it).
   const { build } = await import('vite');
   await build({
-    root, logLevel: 'silent', configFile: false, ssr: { noExternal: ['comlink'] },
+    root, logLevel: 'silent', configFile: false, ssr: { noExternal: ['comlink', 'fflate'] },
     build: {
       outDir, emptyOutDir: true, minify: false, ssr: true, target: 'node20',
       rollupOptions: { input: join(root, 'src/workers/gblend-node-worker.ts'), external: [/^node:/, 'mnist'], output: { format: 'es', entryFileNames: 'gblend-node-worker.mjs' } },
@@ -37,7 +37,7 @@ beforeAll(async () => {
   workers.push(startGBlendWorker(entry), startGBlendWorker(entry));
   // Pin the backend: the exact-equality checks below compare with wasm in this thread.
   for (const w of workers) expect(await Promise.race([w.service.init('wasm'), w.crashed])).toBe('wasm');
-}, 120_000);
+});
 
 afterAll(async () => {
   for (const w of workers) await w.terminate();

@@ -156,3 +156,14 @@ export interface Backend {
   sync(): Promise<void>;
   dispose(): void;
 }
+
+/**
+ * The device under a backend is gone (WebGPU: `device.lost`, a driver reset, the GPU process killed,
+ * `destroy()`): every tensor on it is lost. Pipelines catch it to say which checkpoint they keep.
+ */
+export class DeviceLostError extends Error {
+  constructor(message: string, readonly reason: string) {
+    super(message);
+    this.name = 'DeviceLostError';
+  }
+}

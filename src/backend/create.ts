@@ -8,9 +8,25 @@ import { WebGPUBackend, type WebGPUOptions } from './webgpu/backend.js';
 export type BackendName = 'wasm' | 'webgpu';
 export const BACKEND_NAMES: readonly BackendName[] = ['wasm', 'webgpu'];
 
+/**
+ * Options of the WebGPU backend: webgpu/backend.ts's WebGPUOptions, restated here so that the public
+ * declarations reach no file that needs the GPU types (@webgpu/types stays a devDependency; a user's
+ * `tsc --strict` with skipLibCheck false then needs nothing but blendwarp). `sameOptions` below fails
+ * to compile if the two drift apart.
+ */
+export interface WebGPUBackendOptions {
+  /** Binding limit to plan launches with, in bytes (default: the adapter's maxStorageBufferBindingSize). */
+  maxBindingBytes?: number;
+  /** Tiled matmul (workgroup memory, barriers): default on hardware adapters, off on CPU adapters. */
+  tiledMatmul?: boolean;
+}
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? ([keyof A] extends [keyof B] ? ([keyof B] extends [keyof A] ? true : false) : false) : false) : false;
+const sameOptions: Same<WebGPUBackendOptions, WebGPUOptions> = true;
+void sameOptions;
+
 export interface BackendOptions {
   /** Options of the WebGPU backend (ignored by wasm). */
-  webgpu?: WebGPUOptions;
+  webgpu?: WebGPUBackendOptions;
   /** Options of the WebAssembly backend (thread count, relaxed SIMD; ignored by webgpu). */
   wasm?: WasmBackendOptions;
 }

@@ -21,6 +21,14 @@ export const FUSION_METHODS = ['early', 'late-mean', 'late-max', 'late-product',
 export const EXTRA_METHODS = ['gblend-online-raw'] as const;
 
 /** Every method name for a dataset: uni:<modality> for each modality, then the rest. */
+/** Whether `name` needs two or more modalities (everything but the uni-modal baselines). */
+export function isMultiModal(name: string): boolean {
+  return !name.startsWith('uni:');
+}
+
+/** Every method name that does not depend on the modality names (uni:<modality> aside). */
+export const STATIC_METHODS: readonly string[] = [...BASE_METHODS, ...FUSION_METHODS, ...EXTRA_METHODS];
+
 export function allMethods(modalities: string[]): string[] {
   return [...modalities.map((m) => `uni:${m}`), ...BASE_METHODS, ...FUSION_METHODS, ...EXTRA_METHODS];
 }
@@ -158,6 +166,9 @@ function guarded(raw: number[], prev: number[] | null, guards: Guards): number[]
 
 /** Runs one method for one seed on (train, test). */
 export async function runMethod(name: string, train: Dataset, test: Dataset, opts: GBlendOptions, seed: number, ctx: SeedContext = {}): Promise<MethodResult> {
+  if (isMultiModal(name) && train.modalities.length < 2) {
+    throw new Error(`${name}: needs two or more modalities, the data has one (${train.modalities.map((m) => m.name).join(', ')}); only uni:<modality> runs on it`);
+  }
   const store = ctx.store ?? new MemoryStore();
   const splits = makeSplits(train, opts, seed);
   const tc: TrainConfig = { ...opts.train, seed };

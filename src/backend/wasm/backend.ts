@@ -94,7 +94,7 @@ const WEIGHT_GRAD_PARTS = 8;
 const INITIAL_PAGES = 16;
 
 export interface WasmBackendOptions {
-  /** Threads for the heavy kernels, the caller included; default: the cores this runtime offers.
+  /** Threads for the heavy kernels, the caller included; default: BLENDWARP_THREADS, else the cores this runtime offers.
    *  1 where shared memory or workers are unavailable (browsers without cross-origin isolation). */
   threads?: number;
   /** Use the relaxed-SIMD (FMA) build where the runtime validates it; default true. */
@@ -163,7 +163,7 @@ export class WasmBackend implements Backend {
     const module = await WebAssembly.compile(bytes);
     const memory = WasmBackend.newMemory(shared);
     const instance = await WebAssembly.instantiate(module, { env: { memory } });
-    const wanted = Math.max(1, Math.floor(options.threads ?? platform.cores));
+    const wanted = Math.max(1, Math.floor(options.threads ?? platform.envThreads ?? platform.cores));
     const threads = shared && platform.spawner ? Math.min(wanted, 16) : 1;
     return new WasmBackend(instance, memory, module, relaxed, shared, threads, platform);
   }
@@ -187,6 +187,7 @@ export class WasmBackend implements Backend {
       threads: this.workers ? this.workers.threads : 1,
       sharedMemory: this.shared,
       runtime: this.platform.runtime,
+      context: this.platform.context,
       cores: this.platform.cores,
       memoryBytes: this.heap.reservedBytes,
       maxMemoryBytes: 4 * 1024 ** 3,

@@ -51,7 +51,7 @@ export class WebGPUBackend implements Backend {
 
   private constructor(private readonly handle: GpuAdapterHandle, readonly device: GPUDevice, opts: WebGPUOptions) {
     this.summary = describeAdapter(handle.adapter);
-    this.tiledMatmul = opts.tiledMatmul ?? !this.summary.software;
+    this.tiledMatmul = opts.tiledMatmul ?? true;
     this.rt = new GpuRuntime(this, handle, device, opts.maxBindingBytes);
   }
 
