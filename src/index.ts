@@ -6,6 +6,7 @@ import { engine, getBackend } from './tensor/engine.js';
 import { detectPlatform, type RuntimeContext, type RuntimeName } from './backend/wasm/workers.js';
 
 export type { Backend, BackendInfo, MemoryStats, DType } from './backend/backend.js';
+export { DeviceLostError } from './backend/backend.js';
 export { BACKEND_NAMES, createBackend, type BackendName, type BackendOptions, type WebGPUBackendOptions } from './backend/create.js';
 export type { WasmBackendOptions } from './backend/wasm/backend.js';
 export type { RuntimeName, RuntimeContext } from './backend/wasm/workers.js';

@@ -3,6 +3,7 @@
 // reports the largest relative difference; one more check runs the io kernels against their
 // TypeScript reference. Runtime-neutral: imports only the library and test/reference/io.ts.
 import * as bw from '../../src/index.js';
+import { runMethod } from '../../src/gblend/methods.js';
 import { logSpectrogramImage } from '../../src/gblend/features.js';
 import { parseNifti, encodeNifti, defaultGeometry } from '../../src/io/nifti.js';
 import { downsampleLabels } from '../../src/synth/preprocess.js';
@@ -85,6 +86,18 @@ export async function runParity(): Promise<ParityReport> {
     for (const t of [x, labels, w1, w2, value, after, ...grads]) t.dispose();
     opt.dispose();
     return out;
+  }, checks);
+  await onBoth('G-Blend end to end (gradient estimator: training, weights, evaluation)', async () => {
+    const blobs = (n: number, k: number) => {
+      const labels = Int32Array.from({ length: n }, (_, i) => i % 3);
+      const mod = (name: string, s: number, q: number) => ({ name, shape: [6], data: data(n * 6, q).map((v, j) => v + (j % 6 === labels[Math.floor(j / 6)] ? s : 0)) });
+      return { modalities: [mod('a', 1.2, k), mod('b', 0.4, k + 1)], classes: 3, labels };
+    };
+    const r = await runMethod('gblend-grad', blobs(48, 1), blobs(30, 3), {
+      epochs: 2, gradBatches: 1, train: { optimizer: 'adam', lr: 0.01, batchSize: 16 },
+      encoders: { a: { kind: 'mlp', hidden: [8] }, b: { kind: 'mlp', hidden: [8] } },
+    }, 1);
+    return [...r.history.flatMap((h) => [h.stepLoss, ...h.val.map((v) => v.loss)]), ...Object.values(r.weights!)];
   }, checks);
   {
     // The io kernels (assembly/io/, compiled synchronously on first use, here on a page's main

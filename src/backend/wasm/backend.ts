@@ -10,6 +10,7 @@ import type {
   UnaryGradOp, UnaryOp,
 } from '../backend.js';
 import { LinearAllocator } from './allocator.js';
+import { BINARY_CODE, POOL_CODE, REDUCE_CODE, UNARY_CODE } from '../op-table.js';
 import { ThreadPool } from './threads.js';
 import { wasmRelaxedBase64, wasmRelaxedSharedBase64, wasmSimdBase64, wasmSimdSharedBase64 } from './wasm-binary.js';
 import { detectPlatform, enableRelaxedSimd, type Platform } from './workers.js';
@@ -75,12 +76,7 @@ class WasmStorage implements Storage {
   constructor(readonly backend: WasmBackend, readonly ptr: number, readonly bytes: number) {}
 }
 
-const UNARY: Record<UnaryOp, number> = {
-  neg: 0, abs: 1, exp: 2, log: 3, sqrt: 4, square: 5, relu: 6, leakyRelu: 7, sigmoid: 8, tanh: 9, clamp: 10,
-  affine: 11, pow: 12, sign: 13, reciprocal: 14, softplus: 15, step: 16,
-};
-const BINARY: Record<BinaryOp, number> = { add: 0, sub: 1, mul: 2, div: 3, max: 4, min: 5, pow: 6, greater: 7, equal: 8 };
-const REDUCE: Record<ReduceOp, number> = { sum: 0, max: 1, min: 2 };
+const UNARY = UNARY_CODE, BINARY = BINARY_CODE, REDUCE = REDUCE_CODE;
 const PARAM_BYTES = 1024;
 
 /** Kernels run on the thread pool, by index (the workers look them up by these names). */
@@ -430,10 +426,10 @@ export class WasmBackend implements Backend {
     }
   }
   pool(op: 'max' | 'avg', x: Storage, y: Storage, g: ResampleGeometry): void {
-    this.k.pool(op === 'max' ? 0 : 1, p(x), p(y), this.resample(g));
+    this.k.pool(POOL_CODE[op], p(x), p(y), this.resample(g));
   }
   poolBackward(op: 'max' | 'avg', x: Storage, dy: Storage, dx: Storage, g: ResampleGeometry): void {
-    this.k.poolBackward(op === 'max' ? 0 : 1, p(x), p(dy), p(dx), this.resample(g));
+    this.k.poolBackward(POOL_CODE[op], p(x), p(dy), p(dx), this.resample(g));
   }
   upsample(mode: 'nearest' | 'linear', x: Storage, y: Storage, g: ResampleGeometry): void {
     this.k.upsample(mode === 'nearest' ? 0 : 1, p(x), p(y), this.resample(g));
