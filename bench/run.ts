@@ -6,6 +6,7 @@
 //   npm run bench                 every case (minutes on 2 cores: tfjs is slow, the 3D cases are big)
 //   npm run bench -- --quick      skips warp-full and unet-step-3d, fewer runs: a couple of minutes
 //   npm run bench -- --cases conv3d-fwd-64,warp-96 --engines wasm,ort-node
+//   npm run bench -- --cases nifti-decode-int16,logmel-clips,downsample-image-2   (bench/io-cases.ts)
 //
 // Node 20 validates relaxed-SIMD modules only with a V8 flag: WasmBackend.create sets it (through
 // src/backend/wasm/workers.ts) before compiling; `node --experimental-wasm-relaxed-simd` works too.
@@ -22,6 +23,7 @@ import { UNet } from '../src/nn/unet.js';
 import {
   jsWarp, loadOrt, loadTfjs, ortConv, ortMatmul, ortWarp, tfConv, tfMatmul, toChannelsFirst, useTfBackend, weightsToOnnx,
 } from './peers.js';
+import { runIoCases, writeIoResultsMd } from './io-cases.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 // dist/bench/run.js -> the repository's bench/ folder
@@ -444,6 +446,9 @@ async function main(): Promise<void> {
     }
   }
 
+  // The CPU-side AssemblyScript kernels of io/features/preprocessing against their TypeScript versions.
+  const io = runIoCases((c) => (onlyCases ? onlyCases.includes(c) : true), quick);
+
   // The machine's peak: the best native rate seen (onnxruntime's MLAS matmul), probed at 2048 too.
   let peak = 0, peakFrom = '';
   for (const r of results) if (r.engine === 'ort-node' && r.case.startsWith('matmul') && r.rate > peak) { peak = r.rate; peakFrom = `ort-node ${r.case}`; }
@@ -467,12 +472,13 @@ async function main(): Promise<void> {
     idleCoresStart: idle0, idleCoresEnd: idle1,
     mode: quick ? 'quick' : 'full', wasm: wasmInfo, peakGflops: round(peak, 1), peakFrom,
   };
-  const json = { machine, date: new Date().toISOString(), results };
+  const json = { machine, date: new Date().toISOString(), results, io: io.results };
   writeFileSync(outJson, JSON.stringify(json, null, 2) + '\n');
 
   const md = report(machine, peak, peakFrom, nccWin3, nccWin9, unet);
   console.log(md);
   if (writeMd) writeResultsMd(md);
+  if (io.markdown) { console.log(`\n${io.markdown}`); if (writeMd) writeIoResultsMd(io.markdown); }
 }
 
 function report(machine: Record<string, unknown>, peak: number, peakFrom: string, ncc3: Measured | null, ncc9: Measured | null,

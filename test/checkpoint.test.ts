@@ -46,7 +46,7 @@ describe.each(backendsUnderTest())('checkpoints on %s', (backend) => {
     for (let i = 0; i < 2; i++) step(b, optB);
     for (const name of a.params.names()) expect(Array.from((await b.params.get(name).data()))).toEqual(Array.from((await a.params.get(name).data())));
     const other = new UNet({ ...cfg, encoder: [5] }, new bw.Rng(1));
-    expect(() => restoreCheckpoint(saved, other.params, null, 'ckpt')).toThrow(/ckpt: parameter "encoder.0.weight": has shape \[1, 3, 3, 1, 4\], the model expects \[1, 3, 3, 1, 5\]/);
+    expect(() => restoreCheckpoint(saved, other.params, null, 'ckpt')).toThrow(/ckpt: parameter "encoder.0.weight":? has shape \[1, 3, 3, 1, 4\], the model expects \[1, 3, 3, 1, 5\]/);
     for (const q of [a, b, other]) q.dispose();
     optA.dispose(); optB.dispose(); x.dispose();
   });

@@ -106,6 +106,15 @@ describe('blendwarp synth on the default phantoms', () => {
     expect([...new Set(lab.data)].every((v) => v === 0 || values.has(String(v)))).toBe(true);
     const pred = await readNifti(new Uint8Array(readFileSync(join(out, 'predictions/sas_phantom-test-0_labels.nii.gz'))), 'pred');
     expect(pred.dims).toEqual([80, 96, 1]);
+    // --out also holds the preprocessed inputs on the outputs' grid, so any output overlays its input.
+    const atlasLab = await readNifti(new Uint8Array(readFileSync(join(out, 'inputs/atlas_phantom-atlas_labels.nii.gz'))), 'atlas labels');
+    const testImg = await readNifti(new Uint8Array(readFileSync(join(out, 'inputs/test_phantom-test-0_image.nii.gz'))), 'test image');
+    const testLab = await readNifti(new Uint8Array(readFileSync(join(out, 'inputs/test_phantom-test-0_labels.nii.gz'))), 'test labels');
+    for (const v of [atlasLab, testImg, testLab]) { expect(v.dims).toEqual(pred.dims); expect(v.affine).toEqual(pred.affine); }
+    expect(existsSync(join(out, 'inputs/atlas_phantom-atlas_image.nii.gz'))).toBe(true);
+    expect(readdir(join(out, 'inputs')).filter((n) => n.startsWith('unlabeled-')).length).toBe(r.data.unlabeled.length);
+    expect([...new Set(testLab.data)].every((v) => v === 0 || values.has(String(v)))).toBe(true);
+    expect(testImg.data.some((v) => v > 0)).toBe(true);
   });
 });
 

@@ -1,6 +1,7 @@
 // The WebGPU parity subset (test/browser/parity-checks.ts: conv, warp, resampling, random draws, a
-// training step, each on wasm and webgpu of the same runtime) in Deno and in headless Chromium
-// (a page and a dedicated worker). Under CI=true a runtime that cannot run fails instead of skipping.
+// training step, G-Blend end to end, each on wasm and webgpu of the same runtime; and the io kernels
+// against their reference) in Deno and in headless Chromium (a page and a dedicated worker). Under
+// CI=true a runtime that cannot run fails instead of skipping.
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -14,9 +15,9 @@ const TOLERANCE = 1e-4;
 
 function expectParity(report: BrowserReport, where: string): void {
   expect(report.error, `${where}: ${report.error}`).toBeUndefined();
-  expect(report.checks?.length, `${where}: checks ran`).toBe(5);
+  expect(report.checks?.length, `${where}: checks ran`).toBe(7);
   for (const c of report.checks!) {
-    expect(c.maxErr, `${where}: ${c.name} (${c.n} values) webgpu vs wasm`).toBeLessThanOrEqual(TOLERANCE);
+    expect(c.maxErr, `${where}: ${c.name} (${c.n} values)`).toBeLessThanOrEqual(TOLERANCE);
   }
 }
 

@@ -29,13 +29,9 @@ export interface BackendInfo {
   [key: string]: unknown;
 }
 
-export type UnaryOp =
-  | 'neg' | 'abs' | 'exp' | 'log' | 'sqrt' | 'square' | 'relu' | 'leakyRelu' | 'sigmoid' | 'tanh'
-  | 'clamp' | 'affine' | 'pow' | 'sign' | 'reciprocal' | 'softplus' | 'step';
-/** Unary ops with a derivative kernel; `step` and `sign` are piecewise constant (zero gradient). */
-export type UnaryGradOp = Exclude<UnaryOp, 'step' | 'sign'>;
-export type BinaryOp = 'add' | 'sub' | 'mul' | 'div' | 'max' | 'min' | 'pow' | 'greater' | 'equal';
-export type ReduceOp = 'sum' | 'max' | 'min';
+// Op names and kernel codes: src/backend/op-table.ts (the one table for TS, AssemblyScript and WGSL).
+export type { UnaryOp, UnaryGradOp, BinaryOp, ReduceOp } from './op-table.js';
+import type { UnaryOp, UnaryGradOp, BinaryOp, ReduceOp } from './op-table.js';
 
 /** Geometry of a 3D convolution, channels-last; 1D/2D use unit axes. Padding is the count of zeros before. */
 export interface ConvGeometry {
@@ -124,8 +120,11 @@ export interface Backend {
   // ---- spatial transformer ------------------------------------------------------------------
   /** y [n,d,h,w,c] = trilinear sample of x at (voxel + flow), flow [n,d,h,w,3] in (D,H,W) order; zeros outside. */
   warp(x: Storage, flow: Storage, y: Storage, n: number, d: number, h: number, w: number, c: number): void;
-  /** dx and dflow (both overwritten) from dy: the adjoints of warp w.r.t. the image and the field. */
-  warpBackward(x: Storage, flow: Storage, dy: Storage, dx: Storage, dflow: Storage, n: number, d: number, h: number, w: number, c: number): void;
+  /**
+   * dx and dflow (both overwritten) from dy: the adjoints of warp w.r.t. the image and the field.
+   * dx null: the image needs no gradient and its (scatter) adjoint is skipped.
+   */
+  warpBackward(x: Storage, flow: Storage, dy: Storage, dx: Storage | null, dflow: Storage, n: number, d: number, h: number, w: number, c: number): void;
   /** Nearest-neighbour warp (labels); f32 or i32 payload, `outside` fills out-of-volume samples. */
   warpNearest(x: Storage, flow: Storage, y: Storage, n: number, d: number, h: number, w: number, c: number, dtype: DType, outside: number): void;
   /** Box sum over a (2rd+1)(2rh+1)(2rw+1) window with zero padding, cost independent of the radius. */
@@ -156,4 +155,15 @@ export interface Backend {
   /** Waits until every queued kernel has finished (a no-op on wasm). */
   sync(): Promise<void>;
   dispose(): void;
+}
+
+/**
+ * The device under a backend is gone (WebGPU: `device.lost`, a driver reset, the GPU process killed,
+ * `destroy()`): every tensor on it is lost. Pipelines catch it to say which checkpoint they keep.
+ */
+export class DeviceLostError extends Error {
+  constructor(message: string, readonly reason: string) {
+    super(message);
+    this.name = 'DeviceLostError';
+  }
 }

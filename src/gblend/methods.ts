@@ -139,7 +139,7 @@ async function trainJob(id: string, cfg: ModelConfig, splits: Splits, tc: TrainC
       const w = state.weights!;
       const stepLoss = await trainEpoch(model, opt, splits.train, w, tc, state.epoch, salt, id, ctx);
       const all = Array.from({ length: model.k + 1 }, (_, i) => i);
-      const tr = evaluate(model, splits.trainEval, all) as HeadMetrics[], va = evaluate(model, splits.val, all) as HeadMetrics[];
+      const tr = (await evaluate(model, splits.trainEval, all)) as HeadMetrics[], va = (await evaluate(model, splits.val, all)) as HeadMetrics[];
       const prev = state.history[state.history.length - 1];
       const ogr = all.map((h) => (prev ? ogrBetween({ train: prev.train[h]!.loss, val: prev.val[h]!.loss }, { train: tr[h]!.loss, val: va[h]!.loss }).ogr : null));
       const record: EpochRecord = { epoch: state.epoch + 1, weights: [...w], stepLoss, train: tr, val: va, ogr };
@@ -175,9 +175,9 @@ export async function runMethod(name: string, train: Dataset, test: Dataset, opt
   const E = opts.epochs;
   const k = train.modalities.length;
   const guards = opts.guards ?? DEFAULT_GUARDS;
-  const finish = (model: BlendModel, cfg: ModelConfig, state: JobState, head: number, weights: number[] | null, testData: Dataset = test): MethodResult => {
+  const finish = async (model: BlendModel, cfg: ModelConfig, state: JobState, head: number, weights: number[] | null, testData: Dataset = test): Promise<MethodResult> => {
     const all = Array.from({ length: model.k + 1 }, (_, i) => i);
-    const heads = evaluate(model, testData, all);
+    const heads = await evaluate(model, testData, all);
     const m = heads[head]!;
     return {
       name, seed, top1: m.top1, top5: m.top5, mAP: m.mAP, mAUC: m.mAUC,
@@ -198,7 +198,7 @@ export async function runMethod(name: string, train: Dataset, test: Dataset, opt
   if (name.startsWith('uni:')) {
     const { model, state, cfg, sub } = await uniJob(name.slice(4));
     try {
-      return finish(model, cfg, state, 0, null, sub(test));
+      return await finish(model, cfg, state, 0, null, sub(test));
     } finally { model.dispose(); }
   }
 
@@ -209,7 +209,7 @@ export async function runMethod(name: string, train: Dataset, test: Dataset, opt
     const probs: Float32Array[] = [];
     for (const m of train.modalities) {
       const { model, sub } = await uniJob(m.name);
-      try { probs.push(softmaxRows(predict(model, sub(test), [0])[0]!, test.classes)); } finally { model.dispose(); }
+      try { probs.push(softmaxRows((await predict(model, sub(test), [0]))[0]!, test.classes)); } finally { model.dispose(); }
     }
     const c = test.classes, comb = new Float32Array(probs[0]!.length);
     for (let i = 0; i < comb.length; i++) {
@@ -238,7 +238,7 @@ export async function runMethod(name: string, train: Dataset, test: Dataset, opt
     const cfg: ModelConfig = { modalities: [{ name: 'early', shape: s1.train.modalities[0]!.shape, encoder: hidden }], classes: train.classes };
     const { model, state } = await trainJob(`s${seed}/early`, cfg, s1, tc, E, fixed([1, 0]), store, ctx);
     try {
-      const heads = evaluate(model, early(test), [0]);
+      const heads = await evaluate(model, early(test), [0]);
       const m = heads[0]!;
       return { name, seed, top1: m.top1, top5: m.top5, mAP: m.mAP, mAUC: m.mAUC, weights: null, history: state.history, estimates: [] };
     } finally { model.dispose(); }
@@ -257,7 +257,7 @@ export async function runMethod(name: string, train: Dataset, test: Dataset, opt
       init = new Map();
       for (const m of train.modalities) {
         const { model } = await uniJob(m.name);
-        try { for (const [p, v] of model.snapshot()) if (p.startsWith('enc.')) init.set(p, v); } finally { model.dispose(); }
+        try { for (const [p, v] of await model.snapshot()) if (p.startsWith('enc.')) init.set(p, v); } finally { model.dispose(); }
       }
       schedule = fixed(onlyFused); reportWeights = false;
       break;
@@ -266,8 +266,8 @@ export async function runMethod(name: string, train: Dataset, test: Dataset, opt
       const estEpochs = opts.offlineEstimateEpochs ?? E;
       schedule = async (epoch, model, state) => {
         if (epoch !== 0 && state.weights) return null;
-        const direct = gradientEstimate(model, splits, tc, opts.gradBatches ?? 4, epoch);
-        const { weights: raw, heads } = await gbEstimate(model.config, model.snapshot(), splits, tc, { epochs: estEpochs, metric: opts.metric }, 1, `s${seed}/${name}`, ctx, ctx.headRunner ?? sequentialHeads);
+        const direct = await gradientEstimate(model, splits, tc, opts.gradBatches ?? 4, epoch);
+        const { weights: raw, heads } = await gbEstimate(model.config, await model.snapshot(), splits, tc, { epochs: estEpochs, metric: opts.metric }, 1, `s${seed}/${name}`, ctx, ctx.headRunner ?? sequentialHeads);
         return { epoch, source: 'gb-estimate', raw, weights: applyFloor(raw, guards.floor), dO: heads.map((h) => h.dO), dG: heads.map((h) => h.dG), direct };
       };
       break;
@@ -284,8 +284,8 @@ export async function runMethod(name: string, train: Dataset, test: Dataset, opt
           return { epoch, source: 'gb-estimate', raw: state.weights, weights: state.weights, dO: [], dG: [], note: `kept: every head's training loss < ${g.memorisedLoss}` };
         }
         // Proposition 1's estimate at the same checkpoint, recorded for comparison only.
-        const direct = gradientEstimate(model, splits, tc, opts.gradBatches ?? 4, epoch);
-        const { weights: raw, heads } = await gbEstimate(model.config, model.snapshot(), splits, tc, { epochs: n, metric: opts.metric }, 2 + epoch, `s${seed}/${name}`, ctx, ctx.headRunner ?? sequentialHeads);
+        const direct = await gradientEstimate(model, splits, tc, opts.gradBatches ?? 4, epoch);
+        const { weights: raw, heads } = await gbEstimate(model.config, await model.snapshot(), splits, tc, { epochs: n, metric: opts.metric }, 2 + epoch, `s${seed}/${name}`, ctx, ctx.headRunner ?? sequentialHeads);
         const dO = heads.map((h) => h.dO), dG = heads.map((h) => h.dG);
         if (state.weights && g.keepWhenNoGain && dG.every((v) => v <= 0)) return { epoch, source: 'gb-estimate', raw, weights: state.weights, dO, dG, direct, note: 'kept: no head improved on V (every dG <= 0)' };
         return { epoch, source: 'gb-estimate', raw, weights: guarded(raw, state.weights, g), dO, dG, direct };
@@ -294,7 +294,7 @@ export async function runMethod(name: string, train: Dataset, test: Dataset, opt
     }
     case 'gblend-grad': {
       schedule = async (epoch, model, state) => {
-        const { weights: raw, dO, dG } = gradientEstimate(model, splits, tc, opts.gradBatches ?? 4, epoch);
+        const { weights: raw, dO, dG } = await gradientEstimate(model, splits, tc, opts.gradBatches ?? 4, epoch);
         if (state.weights && guards.keepWhenNoGain && dG.every((v) => v <= 0)) return { epoch, source: 'gradient', raw, weights: state.weights, dO, dG, note: 'kept: no head improved on V (every dG <= 0)' };
         return { epoch, source: 'gradient', raw, weights: guarded(raw, state.weights, guards), dO, dG };
       };
@@ -306,7 +306,7 @@ export async function runMethod(name: string, train: Dataset, test: Dataset, opt
   const cfg = modelConfig(train, opts, fusion, dropoutRate);
   const { model, state } = await trainJob(`s${seed}/${name}`, cfg, splits, tc, E, schedule, store, ctx, init);
   try {
-    return finish(model, cfg, state, k, reportWeights ? state.weights : null);
+    return await finish(model, cfg, state, k, reportWeights ? state.weights : null);
   } finally { model.dispose(); }
 }
 

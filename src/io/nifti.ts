@@ -1,6 +1,7 @@
 // NIfTI-1 read and write (.nii and .nii.gz): bytes in, typed arrays and geometry out; knows nothing
 // of tensors. Gzip is read through src/io/inflate.ts (bounded by the header, fflate or a face's native
-// inflater) and written through the platform's CompressionStream; no `node:*` import.
+// inflater) and written through the platform's CompressionStream; no `node:*` import. Voxel decoding
+// is an AssemblyScript kernel (src/io/kernels.ts).
 // Every header field the reader uses is checked; a bad one is a NiftiError naming the file and field.
 //
 // Voxel order: NIfTI stores i fastest, then j, then k. Read as a row-major array that is
@@ -8,6 +9,7 @@
 
 import { FormatError } from './errors.js';
 import { decompressionCeiling, inflateBounded, inflateHead } from './inflate.js';
+import { ioKernels, loadIoKernels } from './kernels.js';
 
 export type NiftiDatatype = 'uint8' | 'int8' | 'int16' | 'uint16' | 'int32' | 'float32' | 'float64';
 
@@ -128,6 +130,7 @@ function isGzip(b: Uint8Array): boolean {
  * stops (with a NiftiError) as soon as the stream passes that, so a decompression bomb costs one chunk.
  */
 export async function readNifti(bytes: Uint8Array, source: string): Promise<NiftiVolume> {
+  await loadIoKernels(); // compiles the voxel decoder asynchronously, so parseNifti need not
   if (!isGzip(bytes)) return parseNifti(bytes, source);
   const head = inflateHead(bytes, 'gzip', 352, source, niftiError);
   const h = parseHeader(head, source, false);
@@ -214,21 +217,16 @@ function parseHeader(b: Uint8Array, source: string, full: boolean): NiftiHeader 
 
 /** Parses an uncompressed single-file NIfTI-1 image. */
 export function parseNifti(b: Uint8Array, source: string): NiftiVolume {
-  const { le, dims, datatype, voxOffset, slope, inter } = parseHeader(b, source, true);
+  const { le, dims, datatype, voxOffset, slope, inter, need } = parseHeader(b, source, true);
   const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
   const f32 = (o: number) => v.getFloat32(o, le), i16 = (o: number) => v.getInt16(o, le);
   const n = dims[0] * dims[1] * dims[2];
-  const data = new Float32Array(n);
   const size = BYTES_OF[datatype];
-  const read: (o: number) => number = {
-    uint8: (o: number) => v.getUint8(o), int8: (o: number) => v.getInt8(o),
-    int16: (o: number) => v.getInt16(o, le), uint16: (o: number) => v.getUint16(o, le),
-    int32: (o: number) => v.getInt32(o, le), float32: (o: number) => v.getFloat32(o, le),
-    float64: (o: number) => v.getFloat64(o, le),
-  }[datatype];
-  for (let i = 0, o = voxOffset; i < n; i++, o += size) data[i] = read(o) * slope + inter;
+  // Voxels -> float32 (byte order, x * slope + inter in f64): the AssemblyScript kernel in assembly/io/nifti.ts.
+  const data = ioKernels().decodeVoxels(b.subarray(voxOffset, need), n, CODE_OF[datatype], le, slope, inter);
   // float64 voxels (or float voxels scaled) past the float32 range would become Infinity silently.
   if (datatype === 'float64' || ((datatype === 'float32') && (slope !== 1 || inter !== 0))) {
+    const read = (o: number) => (datatype === 'float64' ? v.getFloat64(o, le) : v.getFloat32(o, le));
     for (let i = 0; i < n; i++) {
       if (!Number.isFinite(data[i]!) && Number.isFinite(read(voxOffset + i * size))) {
         throw new NiftiError(source, `${read(voxOffset + i * size)}${slope !== 1 || inter !== 0 ? ` scaled by scl_slope ${slope}, scl_inter ${inter}` : ''} is past the float32 range`, `voxel ${i}`);

@@ -16,7 +16,7 @@ import type { BlobStore } from '../io/checkpoint-store.js';
 import { writeNifti } from '../io/nifti.js';
 import { AppearanceModel, Segmenter, SpatialModel, type AppearanceConfig, type SegmenterConfig, type SpatialConfig } from './models.js';
 import { CancelledError, trainWithCheckpoints, type ProgressFn } from './train.js';
-import { boundaryMask, foldingFraction, randomSmoothField, type RandAugOptions } from './fields.js';
+import { boundaryMask, foldingFraction, jacobianDeterminant, randomSmoothField, type RandAugOptions } from './fields.js';
 import { cropVolume, type Shape3 } from './preprocess.js';
 import { EVAL_LABELS, NUM_CLASSES, toLabelValues } from './labels.js';
 import type { SynthData } from './data.js';
@@ -112,6 +112,7 @@ export class SynthPipeline {
 
   /** Runs every stage up to `last` (each resumes or loads from its checkpoint). */
   async run(last: Stage = 'evaluate', signal?: AbortSignal): Promise<SynthResults | null> {
+    await this.saveInputs();
     for (const st of STAGES) {
       if (signal?.aborted) throw new CancelledError(st);
       await this.stage(st, signal);
@@ -213,6 +214,27 @@ export class SynthPipeline {
   private async saveVolume(name: string, data: Float32Array | Int32Array, datatype: 'float32' | 'int16'): Promise<void> {
     const [d, h, w] = this.data.cropShape;
     await this.store.save(name, await writeNifti({ dims: [w, h, d], data, datatype, geometry: this.data.geometry }));
+  }
+
+  private inputsSaved = false;
+
+  /**
+   * Writes the preprocessed inputs (cropped grid, the outputs' geometry) under inputs/: the atlas and
+   * its labels, each unlabeled scan and each test scan with its labels, so every output overlays
+   * its input in any viewer. Once per pipeline (run() calls it).
+   */
+  async saveInputs(): Promise<void> {
+    if (this.inputsSaved) return;
+    const crop = <T extends Float32Array | Int32Array>(d: T) => cropVolume(d, this.data.shape, this.data.cropShape);
+    const a = this.data.atlas;
+    await this.saveVolume(`inputs/atlas_${a.name}_image.nii.gz`, crop(a.image), 'float32');
+    await this.saveVolume(`inputs/atlas_${a.name}_labels.nii.gz`, toLabelValues(crop(a.labels!)), 'int16');
+    for (const [i, u] of this.data.unlabeled.entries()) await this.saveVolume(`inputs/unlabeled-${i}_${u.name}_image.nii.gz`, crop(u.image), 'float32');
+    for (const t of this.data.tests) {
+      await this.saveVolume(`inputs/test_${t.name}_image.nii.gz`, crop(t.image), 'float32');
+      if (t.labels) await this.saveVolume(`inputs/test_${t.name}_labels.nii.gz`, toLabelValues(crop(t.labels)), 'int16');
+    }
+    this.inputsSaved = true;
   }
 
   private methodsToTrain(): MethodName[] {
@@ -360,6 +382,36 @@ export class SynthPipeline {
     return [this.volume(`example-${i}-${j}_image`, img), this.volume(`example-${i}-${j}_labels`, toLabelValues(cropVolume(lab, this.data.shape, this.data.cropShape)))];
   }
 
+  /**
+   * What the learned transforms do to unlabeled scan i (after the spatial stage; the appearance
+   * change after the appearance stage): the atlas warped to the scan, its labels warped, the
+   * Jacobian determinant of the deformation, its folding voxels (det <= 0, label 1) and psi_i.
+   */
+  async registration(i: number): Promise<{ warped: VolumeOut; warpedLabels: VolumeOut; jacobian: VolumeOut; folding: VolumeOut; foldingFraction: number; appearance: VolumeOut | null }> {
+    if (this.phis.length === 0) throw new Error('registration: run the spatial stage first');
+    if (!(i >= 0 && i < this.phis.length)) throw new Error(`registration: i must be in 0..${this.phis.length - 1}, got ${i}`);
+    const crop = <T extends Float32Array | Int32Array>(d: T) => cropVolume(d, this.data.shape, this.data.cropShape);
+    const w = warp(this.x, this.phis[i]!);
+    const warped = crop((await w.data()) as Float32Array);
+    w.dispose();
+    const labels = crop((await this.warpedLabels[i]!.data()) as Int32Array);
+    const u = crop3((await this.phis[i]!.data()) as Float32Array, this.data.shape, this.data.cropShape);
+    const det = jacobianDeterminant(u, this.data.cropShape);
+    const fold = new Int32Array(det.length);
+    let folded = 0;
+    for (let k = 0; k < det.length; k++) if (det[k]! <= 0) { fold[k] = 1; folded++; }
+    const psi = this.psis[i] ? crop((await this.psis[i]!.data()) as Float32Array) : null;
+    const name = this.data.unlabeled[i]!.name;
+    return {
+      warped: this.volume(`atlas-to-${name}_image`, warped),
+      warpedLabels: this.volume(`atlas-to-${name}_labels`, toLabelValues(labels)),
+      jacobian: this.volume(`atlas-to-${name}_jacobian`, det),
+      folding: this.volume(`atlas-to-${name}_folding`, fold),
+      foldingFraction: folded / det.length,
+      appearance: psi ? this.volume(`appearance-${name}`, psi) : null,
+    };
+  }
+
   dispose(): void {
     for (const t of [this.x, this.lx, this.notBoundary, ...this.ys, ...this.phis, ...this.warpedLabels, ...this.psis]) if (!t.isDisposed) t.dispose();
     this.spatial?.dispose();
@@ -407,6 +459,6 @@ function summarize(name: MethodName, subjects: MethodResult['subjects']): Method
     const v = subjects.map((s) => s.dice.get(l.value)).filter((x): x is number => x !== undefined);
     if (v.length) perLabel[String(l.value)] = v.reduce((a, b) => a + b, 0) / v.length;
   }
-  return { name, diceMean: mean, diceStd: std, perLabel, subjects };
+  return { name, dice_mean: mean, dice_std: std, per_label: perLabel, subjects };
 }
 

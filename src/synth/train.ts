@@ -7,6 +7,8 @@ import type { ParamStore } from '../nn/init.js';
 import { Adam } from '../nn/optim.js';
 import { encodeCheckpoint, restoreCheckpoint } from '../nn/checkpoint.js';
 import type { BlobStore } from '../io/checkpoint-store.js';
+import { DeviceLostError } from '../backend/backend.js';
+import { getBackend } from '../tensor/engine.js';
 
 export interface StageProgress {
   stage: string;
@@ -71,7 +73,9 @@ export async function trainWithCheckpoints(o: TrainOptions): Promise<TrainResult
       history = (h as number[]).slice(0, start);
     }
   }
+  let savedAt: number | null = saved ? start : null;
   const save = async (step: number) => {
+    savedAt = step;
     await o.store.save(o.checkpoint, await encodeCheckpoint(o.params, opt, { step: String(step), total: String(o.steps), stage: o.stage, losses: JSON.stringify(history) }));
   };
   // Five checkpoints per stage (at least one step apart): a resume loses at most a fifth of a stage.
@@ -96,6 +100,13 @@ export async function trainWithCheckpoints(o: TrainOptions): Promise<TrainResult
       if ((step + 1) % every === 0 || step + 1 === o.steps) await save(step + 1);
       await tick();
     }
+  } catch (e) {
+    if (e instanceof DeviceLostError) {
+      // The parameters went with the device: what survives is the last checkpoint in the store.
+      const kept = savedAt === null ? 'no checkpoint was written yet' : `the checkpoint ${o.checkpoint} of step ${savedAt} is kept: run again (on any backend) to resume from it`;
+      throw new DeviceLostError(`${o.stage}: the ${getBackend().name} device was lost at step ${start + losses.length + 1} of ${o.steps} (${e.reason}); ${kept}`, e.reason);
+    }
+    throw e;
   } finally {
     opt.dispose();
   }
