@@ -32,6 +32,11 @@ const DEMO_QUERY = {
   synth: 'demo=synth&steps=4&size=1,32,32&methods=affine,sas,ours-indep',
   gblend: 'demo=gblend&epochs=3&methods=uni:left,naive,gblend-offline&perClass=40',
 } as const;
+/** WebGPU here is SwiftShader, a CPU implementation several times slower than wasm: smaller still. */
+const GPU_QUERY = {
+  synth: 'demo=synth&steps=4&size=1,32,32&methods=affine,sas',
+  gblend: 'demo=gblend&epochs=2&methods=uni:left,gblend-offline&perClass=40',
+} as const;
 const SHOT_QUERY = {
   synth: 'demo=synth&steps=40&methods=affine,sas,ours-indep',
   gblend: 'demo=gblend&epochs=8&methods=uni:left,naive,gblend-offline,gblend-online',
@@ -72,7 +77,7 @@ describe.skipIf(!haveChromium)('web app in headless Chromium', () => {
       for (const isolated of [true, false]) {
         it(`?demo=${demo} runs to done on ${backend}, ${isolated ? '' : 'not '}cross-origin isolated`, async () => {
           const shot = shots && isolated && backend === 'wasm';
-          const query = (shot ? SHOT_QUERY : DEMO_QUERY)[demo];
+          const query = (shot ? SHOT_QUERY : backend === 'webgpu' ? GPU_QUERY : DEMO_QUERY)[demo];
           const methods = new URLSearchParams(query).get('methods')!.split(',');
           const { page, logs } = await open(`${query}&backend=${backend}`, isolated);
           try {
