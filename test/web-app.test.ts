@@ -114,7 +114,7 @@ describe.skipIf(!haveChromium)('web app in headless Chromium', () => {
               expect(await page.locator('#g-table tr').count()).toBe(methods.length + 1);
               expect(await page.locator('#g-weights polyline').count()).toBe(3); // one weight line per head
             }
-            if (shot) await page.screenshot({ path: join(root, 'docs', `web-${demo}.png`), fullPage: true, clip: { x: 0, y: 0, width: 1300, height: demo === 'synth' ? 1000 : 1240 } });
+            if (shot) await page.screenshot({ path: join(root, 'docs', `web-${demo}.png`), fullPage: true, clip: { x: 0, y: 0, width: 1300, height: demo === 'synth' ? 1160 : 1240 } });
           } finally {
             await page.close();
           }
