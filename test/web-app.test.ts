@@ -32,6 +32,11 @@ const DEMO_QUERY = {
   synth: 'demo=synth&steps=4&size=1,32,32&methods=affine,sas,ours-indep',
   gblend: 'demo=gblend&epochs=3&methods=uni:left,naive,gblend-offline&perClass=40',
 } as const;
+/** WebGPU here is SwiftShader, a CPU implementation several times slower than wasm: smaller still. */
+const GPU_QUERY = {
+  synth: 'demo=synth&steps=4&size=1,32,32&methods=affine,sas',
+  gblend: 'demo=gblend&epochs=2&methods=uni:left,gblend-offline&perClass=40',
+} as const;
 const SHOT_QUERY = {
   synth: 'demo=synth&steps=40&methods=affine,sas,ours-indep',
   gblend: 'demo=gblend&epochs=8&methods=uni:left,naive,gblend-offline,gblend-online',
@@ -72,7 +77,7 @@ describe.skipIf(!haveChromium)('web app in headless Chromium', () => {
       for (const isolated of [true, false]) {
         it(`?demo=${demo} runs to done on ${backend}, ${isolated ? '' : 'not '}cross-origin isolated`, async () => {
           const shot = shots && isolated && backend === 'wasm';
-          const query = (shot ? SHOT_QUERY : DEMO_QUERY)[demo];
+          const query = (shot ? SHOT_QUERY : backend === 'webgpu' ? GPU_QUERY : DEMO_QUERY)[demo];
           const methods = new URLSearchParams(query).get('methods')!.split(',');
           const { page, logs } = await open(`${query}&backend=${backend}`, isolated);
           try {
@@ -109,7 +114,7 @@ describe.skipIf(!haveChromium)('web app in headless Chromium', () => {
               expect(await page.locator('#g-table tr').count()).toBe(methods.length + 1);
               expect(await page.locator('#g-weights polyline').count()).toBe(3); // one weight line per head
             }
-            if (shot) await page.screenshot({ path: join(root, 'docs', `web-${demo}.png`), fullPage: true, clip: { x: 0, y: 0, width: 1300, height: demo === 'synth' ? 1000 : 1240 } });
+            if (shot) await page.screenshot({ path: join(root, 'docs', `web-${demo}.png`), fullPage: true, clip: { x: 0, y: 0, width: 1300, height: demo === 'synth' ? 1160 : 1240 } });
           } finally {
             await page.close();
           }
