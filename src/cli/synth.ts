@@ -18,7 +18,11 @@ stages (each runs the ones before it, resuming from checkpoints in --out):
 data (one of):
   --data default                    generated brain-like phantoms (no files)
   --atlas VOL --atlas-seg SEG --unlabeled VOL [VOL...] --test VOL:SEG [VOL:SEG...] [--train VOL:SEG...]
-                                    NIfTI (.nii/.nii.gz) on one grid; labels are FreeSurfer aseg values
+                                    NIfTI (.nii/.nii.gz) on one voxel grid; axes permuted or flipped
+                                    against the atlas's are reoriented (outputs in each scan's own)
+  --labels FILE                     names the evaluated label ids: FreeSurfer LUT ("id name r g b a")
+                                    or "id name" lines; default: the ids the atlas label map holds
+                                    (FreeSurfer aseg ids: the paper's 30 labels); other ids = background
 
 options:
   --out DIR             outputs, checkpoints and results.json (default synth-out)
@@ -72,7 +76,7 @@ export async function main(argv: string[]): Promise<number> {
   const { values, tokens } = parseArgs({
     args: rest,
     options: {
-      data: { type: 'string' }, atlas: { type: 'string' }, 'atlas-seg': { type: 'string' },
+      data: { type: 'string' }, atlas: { type: 'string' }, labels: { type: 'string' }, 'atlas-seg': { type: 'string' },
       unlabeled: { type: 'string', multiple: true }, test: { type: 'string', multiple: true }, train: { type: 'string', multiple: true },
       out: { type: 'string', default: 'synth-out' }, dims: { type: 'string' }, slice: { type: 'string' }, downsample: { type: 'string', default: '1' },
       quick: { type: 'boolean', default: false }, steps: { type: 'string' }, methods: { type: 'string' }, 'no-diffeo': { type: 'boolean', default: false },
@@ -110,6 +114,7 @@ export async function main(argv: string[]): Promise<number> {
   if (values.data !== undefined) {
     if (values.data !== 'default') throw new Error(`--data: only "default" (generated phantoms) is built in, got "${values.data}"`);
     if (values.atlas || lists.unlabeled.length || lists.test.length) throw new Error('--data default and --atlas/--unlabeled/--test exclude each other');
+    if (values.labels) throw new Error('--labels applies to --atlas/--atlas-seg data; the phantoms (--data default) carry FreeSurfer labels');
     data = phantomData({ dims: dims ?? 2, multiple, seed: config.seed });
   } else {
     if (!values.atlas || !values['atlas-seg']) throw new Error('give --atlas VOL and --atlas-seg SEG (or --data default)');
@@ -122,6 +127,7 @@ export async function main(argv: string[]): Promise<number> {
       unlabeled: await Promise.all(lists.unlabeled.map(fileRef)),
       tests: await Promise.all(lists.test.map((v) => labeled('--test', v))),
       train: await Promise.all(lists.train.map((v) => labeled('--train', v))),
+      ...(values.labels ? { labels: await fileRef(values.labels) } : {}),
     };
     data = await prepareData(files, { downsample: intOpt('--downsample', values.downsample, 1)!, dims, slice: intOpt('--slice', values.slice, 0), multiple,
       extraSlices: values['extra-slices']?.split(',').map((v) => intOpt('--extra-slices', v.trim(), 1)!) });

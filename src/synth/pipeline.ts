@@ -18,7 +18,9 @@ import { AppearanceModel, Segmenter, SpatialModel, type AppearanceConfig, type S
 import { CancelledError, trainWithCheckpoints, type ProgressFn } from './train.js';
 import { boundaryMask, foldingFraction, randomSmoothField, type RandAugOptions } from './fields.js';
 import { cropVolume, type Shape3 } from './preprocess.js';
-import { EVAL_LABELS, NUM_CLASSES, toLabelValues } from './labels.js';
+import { FREESURFER_30, type LabelSet } from './labels.js';
+import { toOwnOrientation } from './orient.js';
+import { pairedComparison, type Comparison } from '../stats/paired.js';
 import type { SynthData } from './data.js';
 import { diceTable, montagePng, perLabelSvg, type MethodResult, type SynthResults } from './report.js';
 
@@ -201,7 +203,7 @@ export class SynthPipeline {
       ex.image.dispose();
       const name = `synth/example-${String(e).padStart(3, '0')}_shape-${i}_appearance-${j}`;
       await this.saveVolume(`${name}_image.nii.gz`, image, 'float32');
-      await this.saveVolume(`${name}_labels.nii.gz`, toLabelValues(labels), 'int16');
+      await this.saveVolume(`${name}_labels.nii.gz`, this.data.labelSet.toValues(labels), 'int16');
       shown.push({ image, labels });
       this.progress('synthesize', e + 1, k);
     }
@@ -229,7 +231,7 @@ export class SynthPipeline {
     try {
       for (const m of this.methodsToTrain()) {
         const rng = new Rng(this.config.seed + 10 + METHOD_NAMES.indexOf(m));
-        const seg = new Segmenter(this.config.segmenter, this.dims, NUM_CLASSES, rng);
+        const seg = new Segmenter(this.config.segmenter, this.dims, this.data.labelSet.numClasses, rng);
         this.segmenters.get(m)?.dispose();
         this.segmenters.set(m, seg);
         const pick = () => Math.floor(rng.uniform() * n);
@@ -304,14 +306,16 @@ export class SynthPipeline {
       for (const t of this.data.tests) {
         const pred = await this.predict(m, t.image);
         const truth = crop(t.labels!), p = crop(pred.labels);
-        subjects.push({ subject: t.name, dice: diceByLabel(p, truth) });
+        subjects.push({ subject: t.name, dice: diceByLabel(p, truth, this.data.labelSet) });
         if (m === 'sas' && pred.field) {
           folding.push({ subject: t.name, fraction: foldingFraction(crop3(pred.field, this.data.shape, this.data.cropShape), this.data.cropShape, p.map((v) => (v > 0 ? 1 : 0))) });
         }
-        await this.saveVolume(`predictions/${m}_${t.name}_labels.nii.gz`, toLabelValues(p), 'int16');
+        // In the test scan's own orientation (its axes may have been permuted/flipped to the atlas's).
+        const own = toOwnOrientation(this.data.labelSet.toValues(p), this.data.cropShape, this.data.geometry, t.axes ?? { perm: [0, 1, 2], flip: [false, false, false] });
+        await this.store.save(`predictions/${m}_${t.name}_labels.nii.gz`, await writeNifti({ dims: own.dims, data: own.data, datatype: 'int16', geometry: own.geometry }));
         this.progress('evaluate', ++done, total);
       }
-      perMethod.push(summarize(m, subjects));
+      perMethod.push(summarize(m, subjects, this.data.labelSet));
     }
     // Folding of the training fields (atlas -> each unlabeled scan) too.
     const trainFolding: { subject: string; fraction: number }[] = [];
@@ -325,8 +329,18 @@ export class SynthPipeline {
       if (!sas) break;
       r.improvementOverSas = r.subjects.map((s, k) => meanOf(s.dice) - meanOf(sas.subjects[k]!.dice));
     }
+    // Paired over test subjects (per-subject mean Dice): every method against sas, rand-aug, supervised.
+    const comparisons: Comparison[] = [];
+    const subjMeans = (r: MethodResult) => r.subjects.map((x) => meanOf(x.dice));
+    for (const b of ['sas', 'rand-aug', 'supervised'] as const) {
+      const rb = perMethod.find((r) => r.name === b);
+      if (!rb) continue;
+      for (const ra of perMethod) if (ra !== rb) comparisons.push(pairedComparison(ra.name, subjMeans(ra), b, subjMeans(rb)));
+    }
     this.results = {
       methods: perMethod,
+      comparisons,
+      labels: { source: this.data.labelSet.source, names: this.data.labelSet.names() },
       folding: { sas: folding, train: trainFolding },
       timings: { ...this.timings },
       losses: this.losses,
@@ -354,7 +368,7 @@ export class SynthPipeline {
     const img = (await ex.data()) as Float32Array;
     ex.dispose();
     const lab = (await this.warpedLabels[i]!.data()) as Int32Array;
-    return [this.volume(`example-${i}-${j}_image`, img), this.volume(`example-${i}-${j}_labels`, toLabelValues(cropVolume(lab, this.data.shape, this.data.cropShape)))];
+    return [this.volume(`example-${i}-${j}_image`, img), this.volume(`example-${i}-${j}_labels`, this.data.labelSet.toValues(cropVolume(lab, this.data.shape, this.data.cropShape)))];
   }
 
   dispose(): void {
@@ -376,8 +390,12 @@ function crop3(u: Float32Array, shape: Shape3, to: Shape3): Float32Array {
   return out;
 }
 
-/** Dice per class index 1..30 over the labels present in `truth` (a label the prediction misses scores 0). */
-export function diceByLabel(pred: Int32Array, truth: Int32Array): Map<number, number> {
+/**
+ * Dice per class index 1..n over the labels present in `truth` (a label the prediction misses scores
+ * 0), keyed by the label id of `set`.
+ */
+export function diceByLabel(pred: Int32Array, truth: Int32Array, set: LabelSet = FREESURFER_30): Map<number, number> {
+  const NUM_CLASSES = set.numClasses;
   const inter = new Float64Array(NUM_CLASSES), np = new Float64Array(NUM_CLASSES), nt = new Float64Array(NUM_CLASSES);
   for (let i = 0; i < truth.length; i++) {
     const p = pred[i]!, t = truth[i]!;
@@ -385,7 +403,7 @@ export function diceByLabel(pred: Int32Array, truth: Int32Array): Map<number, nu
     if (p === t) inter[p]!++;
   }
   const out = new Map<number, number>();
-  for (let k = 1; k < NUM_CLASSES; k++) if (nt[k]! > 0) out.set(EVAL_LABELS[k - 1]!.value, (2 * inter[k]!) / (np[k]! + nt[k]!));
+  for (let k = 1; k < NUM_CLASSES; k++) if (nt[k]! > 0) out.set(set.value(k), (2 * inter[k]!) / (np[k]! + nt[k]!));
   return out;
 }
 
@@ -395,15 +413,18 @@ function meanOf(m: Map<number, number>): number {
   return m.size ? s / m.size : 0;
 }
 
-function summarize(name: MethodName, subjects: MethodResult['subjects']): MethodResult {
+function summarize(name: MethodName, subjects: MethodResult['subjects'], set: LabelSet): MethodResult {
   const all = subjects.flatMap((s) => [...s.dice.values()]);
   const mean = all.reduce((a, b) => a + b, 0) / Math.max(1, all.length);
   const std = Math.sqrt(all.reduce((a, b) => a + (b - mean) ** 2, 0) / Math.max(1, all.length));
   const perLabel: Record<string, number> = {};
-  for (const l of EVAL_LABELS) {
+  for (const l of set.labels) {
     const v = subjects.map((s) => s.dice.get(l.value)).filter((x): x is number => x !== undefined);
     if (v.length) perLabel[String(l.value)] = v.reduce((a, b) => a + b, 0) / v.length;
   }
-  return { name, diceMean: mean, diceStd: std, perLabel, subjects };
+  const subj = subjects.map((s) => meanOf(s.dice));
+  const sm = subj.reduce((a, b) => a + b, 0) / Math.max(1, subj.length);
+  const diceStdSubjects = Math.sqrt(subj.reduce((a, b) => a + (b - sm) ** 2, 0) / Math.max(1, subj.length));
+  return { name, diceMean: mean, diceStd: std, diceStdSubjects, perLabel, subjects };
 }
 

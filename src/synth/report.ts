@@ -1,14 +1,17 @@
 // Reporting: the results object and its JSON (the issue's contract), a Markdown table in the layout
 // of the paper's Table 1, a per-label Dice plot (SVG text), and PNG montages with label overlays.
 import { encodePng } from '../io/png.js';
-import { EVAL_LABELS } from './labels.js';
+import { COMPARISON_METHOD, comparisonsTable, type Comparison } from '../stats/paired.js';
 import type { Shape3 } from './preprocess.js';
 
 export interface MethodResult {
   name: string;
   diceMean: number;
+  /** Std over labels and subjects pooled. */
   diceStd: number;
-  /** FreeSurfer label value -> mean Dice over the test subjects that have the label. */
+  /** Std over test subjects of each subject's mean Dice. */
+  diceStdSubjects?: number;
+  /** Label id (as the input gave it) -> mean Dice over the test subjects that have the label. */
   perLabel: Record<string, number>;
   subjects: { subject: string; dice: Map<number, number> }[];
   /** Per test subject: mean Dice minus SAS's on the same subject. */
@@ -17,6 +20,10 @@ export interface MethodResult {
 
 export interface SynthResults {
   methods: MethodResult[];
+  /** Paired over test subjects (Wilcoxon signed-rank, bootstrap CI): every method vs sas, rand-aug, supervised. */
+  comparisons?: Comparison[];
+  /** The evaluated labels: where they came from and id -> name. */
+  labels?: { source: string; names: Record<string, string> };
   folding: { sas: { subject: string; fraction: number }[]; train: { subject: string; fraction: number }[] };
   timings: Record<string, number>;
   losses: Record<string, number[]>;
@@ -34,11 +41,16 @@ export function resultsJson(r: SynthResults, extra: Record<string, unknown> = {}
       name: m.name,
       dice_mean: r4(m.diceMean),
       dice_std: r4(m.diceStd),
+      ...(m.diceStdSubjects !== undefined ? { dice_std_subjects: r4(m.diceStdSubjects) } : {}),
       per_label: Object.fromEntries(Object.entries(m.perLabel).map(([k, v]) => [k, r4(v)])),
       per_subject: m.subjects.map((s) => ({ subject: s.subject, dice_mean: r4(mean([...s.dice.values()])), labels: s.dice.size })),
       ...(m.improvementOverSas ? { improvement_over_sas: { mean: r4(mean(m.improvementOverSas)), std: r4(std(m.improvementOverSas)), per_subject: m.improvementOverSas.map(r4) } } : {}),
     })),
-    labels: Object.fromEntries(EVAL_LABELS.map((l) => [String(l.value), l.name])),
+    labels: r.labels?.names ?? {},
+    labels_source: r.labels?.source ?? '',
+    comparisons: r.comparisons ?? [],
+    comparison_method: { ...COMPARISON_METHOD, pairing: 'test subjects (each subject\'s mean Dice over its labels)' },
+    dice_std_description: 'dice_std: over labels and subjects pooled; dice_std_subjects: over test subjects of each subject\'s mean Dice',
     folding: {
       description: 'share of brain voxels (warped atlas labels) with Jacobian determinant of id + u <= 0',
       sas: r.folding.sas.map((f) => ({ subject: f.subject, fraction: r4(f.fraction) })),
@@ -56,10 +68,14 @@ export function resultsJson(r: SynthResults, extra: Record<string, unknown> = {}
 export function diceTable(r: SynthResults): string {
   const mean = (a: number[]) => a.reduce((s, v) => s + v, 0) / Math.max(1, a.length);
   const std = (a: number[]) => Math.sqrt(mean(a.map((v) => (v - mean(a)) ** 2)));
-  const lines = ['| Method | Dice mean (std) | Pairwise Dice improvement over SAS mean (std) |', '|---|---|---|'];
+  const lines = ['| Method | Dice mean (std pooled) | std over subjects | Pairwise Dice improvement over SAS mean (std) |', '|---|---|---|---|'];
   for (const m of r.methods) {
     const imp = m.improvementOverSas && m.name !== 'sas' ? `${mean(m.improvementOverSas).toFixed(3)} (${std(m.improvementOverSas).toFixed(3)})` : '-';
-    lines.push(`| ${m.name} | ${m.diceMean.toFixed(3)} (${m.diceStd.toFixed(3)}) | ${imp} |`);
+    lines.push(`| ${m.name} | ${m.diceMean.toFixed(3)} (${m.diceStd.toFixed(3)}) | ${m.diceStdSubjects !== undefined ? m.diceStdSubjects.toFixed(3) : '-'} | ${imp} |`);
+  }
+  if (r.comparisons?.length) {
+    lines.push('', `Paired over ${r.comparisons[0]!.n} test subjects (a - b of each subject's mean Dice; two-sided Wilcoxon signed-rank; 95% bootstrap CI of the mean):`, '');
+    lines.push(comparisonsTable(r.comparisons).trimEnd());
   }
   const f = r.folding.sas;
   if (f.length) lines.push('', `Spatial model folding (Jacobian <= 0 in brain), atlas -> test: ${f.map((x) => `${x.subject} ${(100 * x.fraction).toFixed(2)}%`).join(', ')}`);
@@ -70,7 +86,8 @@ const PALETTE = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b
 
 /** Per-label Dice: one row per label present, one marker per method. */
 export function perLabelSvg(r: SynthResults): string {
-  const labels = EVAL_LABELS.filter((l) => r.methods.some((m) => m.perLabel[String(l.value)] !== undefined));
+  const labels = Object.entries(r.labels?.names ?? {}).map(([value, name]) => ({ value: Number(value), name }))
+    .filter((l) => r.methods.some((m) => m.perLabel[String(l.value)] !== undefined));
   const rowH = 16, left = 210, width = 420, top = 30, legendH = 18 * r.methods.length + 10;
   const h = top + rowH * labels.length + 30 + legendH;
   const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;');
