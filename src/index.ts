@@ -6,7 +6,7 @@ import { engine, getBackend } from './tensor/engine.js';
 
 export type { Backend, BackendInfo, MemoryStats, DType } from './backend/backend.js';
 export { BACKEND_NAMES, type BackendName } from './backend/create.js';
-export { Tensor, type Shape } from './tensor/tensor.js';
+export { Tensor, readAll, type Shape } from './tensor/tensor.js';
 export { tidy, keep, getBackend } from './tensor/engine.js';
 export { valueAndGrads, grads } from './tensor/autograd.js';
 export * from './ops/create.js';

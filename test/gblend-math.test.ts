@@ -78,7 +78,7 @@ describe('estimators', () => {
     const train = blobs(150, 1, [1, 0]), val = blobs(90, 2, [1, 0]);
     const splits: Splits = { train, trainEval: train, val };
     const m = model();
-    const { weights, heads } = await gbEstimate(m.config, m.snapshot(), splits, cfg, { epochs: 6 }, 1, 'test', {});
+    const { weights, heads } = await gbEstimate(m.config, await m.snapshot(), splits, cfg, { epochs: 6 }, 1, 'test', {});
     m.dispose();
     const ogr = heads.map((h) => Math.abs(h.dO / h.dG));
     // The informative head generalises (OGR ~0.1); the noise head mostly memorises (its small dG is
@@ -92,7 +92,7 @@ describe('estimators', () => {
   it('GB_Estimate with the accuracy metric measures O and G on error rates', async () => {
     const train = blobs(150, 1, [1, 0]), val = blobs(90, 2, [1, 0]);
     const m = model();
-    const { weights, heads } = await gbEstimate(m.config, m.snapshot(), { train, trainEval: train, val }, cfg, { epochs: 3, metric: 'accuracy' }, 1, 'test', {});
+    const { weights, heads } = await gbEstimate(m.config, await m.snapshot(), { train, trainEval: train, val }, cfg, { epochs: 3, metric: 'accuracy' }, 1, 'test', {});
     m.dispose();
     for (const h of heads) {
       for (const v of [h.before.train, h.before.val, h.after.train, h.after.val]) { expect(v).toBeGreaterThanOrEqual(0); expect(v).toBeLessThanOrEqual(1); }
@@ -103,30 +103,30 @@ describe('estimators', () => {
     expect(weights.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 12);
   });
 
-  it('Proposition 1 (gblend-prop1): G_k = <g*_V of the target, v_k>, O_k = <g^T - g*, v_k> over all parameters, computed on the host', () => {
+  it('Proposition 1 (gblend-prop1): G_k = <g*_V of the target, v_k>, O_k = <g^T - g*, v_k> over all parameters, computed on the host', async () => {
     const train = blobs(40, 5, [1, 0.5]), val = blobs(30, 6, [1, 0.5]);
     const splits: Splits = { train, trainEval: train, val };
     const m = model();
-    const est = prop1Estimate(m, splits, cfg, 1, 0);
+    const est = await prop1Estimate(m, splits, cfg, 1, 0);
     const params = m.params.list();
-    const gradOn = (ds: Dataset, h: number) => {
+    const gradOn = async (ds: Dataset, h: number) => {
       const r = bw.valueAndGrads(() => {
         const xs = ds.modalities.map((mod) => bw.tensor(mod.data, [ds.labels.length, ...mod.shape]));
         return bw.softmaxCrossEntropy(m.forward(xs, { heads: [h] })[h]!, bw.tensor(ds.labels, [ds.labels.length], 'i32'));
       }, params);
-      const flat = r.grads.flatMap((g) => [...(g.dataSync() as Float32Array)]);
+      const flat = (await bw.readAll(r.grads)).flatMap((g) => [...(g as Float32Array)]);
       r.value.dispose(); r.grads.forEach((g) => g.dispose());
       return flat;
     };
     const dot = (a: number[], b: number[]) => a.reduce((s, v, i) => s + v * b[i]!, 0);
-    const gStar = gradOn(val, 2), gT = gradOn(train, 2);
+    const gStar = await gradOn(val, 2), gT = await gradOn(train, 2);
     for (let h = 0; h <= 2; h++) {
-      const v = gradOn(train, h);
+      const v = await gradOn(train, h);
       expect(est.dG[h]).toBeCloseTo(dot(gStar, v), 4);
       expect(Math.abs(est.dO[h]!)).toBeCloseTo(Math.abs(dot(gT, v) - dot(gStar, v)), 4);
     }
     // A unimodal head meets the target only on its encoder: not the per-head estimator's numbers.
-    const per = gradientEstimate(m, splits, cfg, 1, 0);
+    const per = await gradientEstimate(m, splits, cfg, 1, 0);
     expect(Math.abs(per.dG[0]! - est.dG[0]!)).toBeGreaterThan(1e-6);
     // The fused head's G and O are the per-head estimator's (same gradients, same space).
     expect(est.dG[2]).toBeCloseTo(per.dG[2]!, 4);
@@ -134,24 +134,24 @@ describe('estimators', () => {
     m.dispose();
   });
 
-  it('the per-head first-order estimator (gblend-grad-perhead) equals G = <g_V, g_T>, O = <g_T - g_V, g_T> computed on the host', () => {
+  it('the per-head first-order estimator (gblend-grad-perhead) equals G = <g_V, g_T>, O = <g_T - g_V, g_T> computed on the host', async () => {
     // With T and V no larger than 4 batches, each gradient is the full-set gradient (order-free).
     const train = blobs(40, 5, [1, 0.5]), val = blobs(30, 6, [1, 0.5]);
     const splits: Splits = { train, trainEval: train, val };
     const m = model();
-    const est = gradientEstimate(m, splits, cfg, 1, 0);
+    const est = await gradientEstimate(m, splits, cfg, 1, 0);
     for (let h = 0; h <= 2; h++) {
       const params = m.paramsOfHead(h);
-      const gradOn = (ds: Dataset) => {
+      const gradOn = async (ds: Dataset) => {
         const r = bw.valueAndGrads(() => {
           const xs = ds.modalities.map((mod) => bw.tensor(mod.data, [ds.labels.length, ...mod.shape]));
           return bw.softmaxCrossEntropy(m.forward(xs, { heads: [h] })[h]!, bw.tensor(ds.labels, [ds.labels.length], 'i32'));
         }, params);
-        const flat = r.grads.flatMap((g) => [...(g.dataSync() as Float32Array)]);
+        const flat = (await bw.readAll(r.grads)).flatMap((g) => [...(g as Float32Array)]);
         r.value.dispose(); r.grads.forEach((g) => g.dispose());
         return flat;
       };
-      const gT = gradOn(train), gV = gradOn(val);
+      const gT = await gradOn(train), gV = await gradOn(val);
       const dot = (a: number[], b: number[]) => a.reduce((s, v, i) => s + v * b[i]!, 0);
       const G = dot(gV, gT), O = dot(gT, gT) - dot(gT, gV);
       expect(est.dG[h]).toBeCloseTo(G, 4);

@@ -91,8 +91,8 @@ it('GB_Estimate over two worker threads equals the same estimate in one thread',
   const splits = makeSplits(train, opts, 2);
   const model = new BlendModel({ modalities: train.modalities.map((m) => ({ name: m.name, shape: m.shape, encoder: { kind: 'mlp', hidden: [16] } })), classes: 3, fusedDropout: 0.2 }, new bw.Rng(2));
   const cfg = { ...opts.train, seed: 2 };
-  const one = await gbEstimate(model.config, model.snapshot(), splits, cfg, { epochs: 2 }, 1, 'x', {});
-  const two = await gbEstimate(model.config, model.snapshot(), splits, cfg, { epochs: 2 }, 1, 'x', {}, workerHeadRunner(workers));
+  const one = await gbEstimate(model.config, await model.snapshot(), splits, cfg, { epochs: 2 }, 1, 'x', {});
+  const two = await gbEstimate(model.config, await model.snapshot(), splits, cfg, { epochs: 2 }, 1, 'x', {}, workerHeadRunner(workers));
   model.dispose();
   expect(two.weights).toEqual(one.weights);
   expect(two.heads.map((h) => h.dG)).toEqual(one.heads.map((h) => h.dG));

@@ -162,7 +162,7 @@ async function trainJob(id: string, cfg: ModelConfig, splits: Splits, tc: TrainC
       const w = state.weights!;
       const stepLoss = await trainEpoch(model, opt, splits.train, w, tc, state.epoch, salt, id, ctx);
       const all = Array.from({ length: model.k + 1 }, (_, i) => i);
-      const tr = evaluate(model, splits.trainEval, all) as HeadMetrics[], va = evaluate(model, splits.val, all) as HeadMetrics[];
+      const tr = (await evaluate(model, splits.trainEval, all)) as HeadMetrics[], va = (await evaluate(model, splits.val, all)) as HeadMetrics[];
       const prev = state.history[state.history.length - 1];
       const ogr = all.map((h) => (prev ? ogrBetween({ train: prev.train[h]!.loss, val: prev.val[h]!.loss }, { train: tr[h]!.loss, val: va[h]!.loss }).ogr : null));
       const record: EpochRecord = { epoch: state.epoch + 1, weights: [...w], stepLoss, train: tr, val: va, ogr };
@@ -215,9 +215,9 @@ async function runMethodInner(name: string, train: Dataset, test: Dataset, opts:
   const E = opts.epochs;
   const k = train.modalities.length;
   const guards = opts.guards ?? DEFAULT_GUARDS;
-  const finish = (model: BlendModel, cfg: ModelConfig, state: JobState, head: number, weights: number[] | null, testData: Dataset = test): MethodResult => {
+  const finish = async (model: BlendModel, cfg: ModelConfig, state: JobState, head: number, weights: number[] | null, testData: Dataset = test): Promise<MethodResult> => {
     const all = Array.from({ length: model.k + 1 }, (_, i) => i);
-    const heads = evaluate(model, testData, all);
+    const heads = await evaluate(model, testData, all);
     const m = heads[head]!;
     return {
       name, seed, top1: m.top1, top5: m.top5, mAP: m.mAP, mAUC: m.mAUC,
@@ -238,7 +238,7 @@ async function runMethodInner(name: string, train: Dataset, test: Dataset, opts:
   if (name.startsWith('uni:')) {
     const { model, state, cfg, sub } = await uniJob(name.slice(4));
     try {
-      return finish(model, cfg, state, 0, null, sub(test));
+      return await finish(model, cfg, state, 0, null, sub(test));
     } finally { model.dispose(); }
   }
 
@@ -249,14 +249,14 @@ async function runMethodInner(name: string, train: Dataset, test: Dataset, opts:
     const m0 = new BlendModel(cfg0, new Rng(tc.seed));
     let raw: number[];
     try {
-      ({ weights: raw } = await gbEstimate(cfg0, m0.snapshot(), splits, tc, { epochs: opts.offlineEstimateEpochs ?? E, metric: opts.metric }, 1, `s${seed}/gblend-offline`, ctx, ctx.headRunner ?? sequentialHeads));
+      ({ weights: raw } = await gbEstimate(cfg0, await m0.snapshot(), splits, tc, { epochs: opts.offlineEstimateEpochs ?? E, metric: opts.metric }, 1, `s${seed}/gblend-offline`, ctx, ctx.headRunner ?? sequentialHeads));
     } finally { m0.dispose(); }
     const uniW = raw.slice(0, k), sw = uniW.reduce((a, b) => a + b, 0);
     const powers = uniW.map((v) => (k * v) / sw);
     const logits: Float32Array[] = [];
     for (const m of train.modalities) {
       const { model, sub } = await uniJob(m.name);
-      try { logits.push(predict(model, sub(test), [0])[0]!); } finally { model.dispose(); }
+      try { logits.push((await predict(model, sub(test), [0]))[0]!); } finally { model.dispose(); }
     }
     const mm = metricsOf(productScores(logits, test.classes, powers), test);
     return { name, seed, top1: mm.top1, top5: mm.top5, mAP: mm.mAP, mAUC: mm.mAUC, weights: Object.fromEntries(train.modalities.map((m, i) => [m.name, powers[i]! / k])), history: [], estimates: [{ epoch: 0, source: 'gb-estimate', raw, weights: powers.map((p) => p / k), dO: [], dG: [] }] };
@@ -269,7 +269,7 @@ async function runMethodInner(name: string, train: Dataset, test: Dataset, opts:
     const probs: Float32Array[] = [];
     for (const m of train.modalities) {
       const { model, sub } = await uniJob(m.name);
-      try { probs.push(softmaxRows(predict(model, sub(test), [0])[0]!, test.classes)); } finally { model.dispose(); }
+      try { probs.push(softmaxRows((await predict(model, sub(test), [0]))[0]!, test.classes)); } finally { model.dispose(); }
     }
     const c = test.classes, comb = new Float32Array(probs[0]!.length);
     for (let i = 0; i < comb.length; i++) {
@@ -298,7 +298,7 @@ async function runMethodInner(name: string, train: Dataset, test: Dataset, opts:
     const cfg: ModelConfig = { modalities: [{ name: 'early', shape: s1.train.modalities[0]!.shape, encoder: hidden }], classes: train.classes };
     const { model, state } = await trainJob(`s${seed}/early`, cfg, s1, tc, E, fixed([1, 0]), store, ctx);
     try {
-      const heads = evaluate(model, early(test), [0]);
+      const heads = await evaluate(model, early(test), [0]);
       const m = heads[0]!;
       return { name, seed, top1: m.top1, top5: m.top5, mAP: m.mAP, mAUC: m.mAUC, weights: null, history: state.history, estimates: [] };
     } finally { model.dispose(); }
@@ -313,7 +313,7 @@ async function runMethodInner(name: string, train: Dataset, test: Dataset, opts:
     const { model } = await trainJob(`s${seed}/${base}`, cfg, splits, tc, E, async () => { throw new Error(`${base}: checkpoint missing`); }, store, ctx);
     try {
       const all = Array.from({ length: k + 1 }, (_, i) => i);
-      const logits = predict(model, test, all) as Float32Array[];
+      const logits = (await predict(model, test, all)) as Float32Array[];
       const mm = metricsOf(productScores(logits, test.classes), test);
       return { ...r, name, top1: mm.top1, top5: mm.top5, mAP: mm.mAP, mAUC: mm.mAUC };
     } finally { model.dispose(); }
@@ -332,7 +332,7 @@ async function runMethodInner(name: string, train: Dataset, test: Dataset, opts:
       init = new Map();
       for (const m of train.modalities) {
         const { model } = await uniJob(m.name);
-        try { for (const [p, v] of model.snapshot()) if (p.startsWith('enc.')) init.set(p, v); } finally { model.dispose(); }
+        try { for (const [p, v] of await model.snapshot()) if (p.startsWith('enc.')) init.set(p, v); } finally { model.dispose(); }
       }
       schedule = fixed(onlyFused); reportWeights = false;
       break;
@@ -341,8 +341,8 @@ async function runMethodInner(name: string, train: Dataset, test: Dataset, opts:
       const estEpochs = opts.offlineEstimateEpochs ?? E;
       schedule = async (epoch, model, state) => {
         if (epoch !== 0 && state.weights) return null;
-        const direct = gradientEstimate(model, splits, tc, opts.gradBatches ?? 4, epoch);
-        const { weights: raw, heads } = await gbEstimate(model.config, model.snapshot(), splits, tc, { epochs: estEpochs, metric: opts.metric }, 1, `s${seed}/${name}`, ctx, ctx.headRunner ?? sequentialHeads);
+        const direct = await gradientEstimate(model, splits, tc, opts.gradBatches ?? 4, epoch);
+        const { weights: raw, heads } = await gbEstimate(model.config, await model.snapshot(), splits, tc, { epochs: estEpochs, metric: opts.metric }, 1, `s${seed}/${name}`, ctx, ctx.headRunner ?? sequentialHeads);
         return { epoch, source: 'gb-estimate', raw, weights: applyFloor(raw, opts.offlineFloor ?? DEFAULT_GUARDS.floor), dO: heads.map((h) => h.dO), dG: heads.map((h) => h.dG), direct };
       };
       break;
@@ -359,8 +359,8 @@ async function runMethodInner(name: string, train: Dataset, test: Dataset, opts:
           return { epoch, source: 'gb-estimate', raw: state.weights, weights: state.weights, dO: [], dG: [], note: `kept: every head's training loss < ${g.memorisedLoss}` };
         }
         // Proposition 1's estimate at the same checkpoint, recorded for comparison only.
-        const direct = gradientEstimate(model, splits, tc, opts.gradBatches ?? 4, epoch);
-        const { weights: raw, heads } = await gbEstimate(model.config, model.snapshot(), splits, tc, { epochs: n, metric: opts.metric }, 2 + epoch, `s${seed}/${name}`, ctx, ctx.headRunner ?? sequentialHeads);
+        const direct = await gradientEstimate(model, splits, tc, opts.gradBatches ?? 4, epoch);
+        const { weights: raw, heads } = await gbEstimate(model.config, await model.snapshot(), splits, tc, { epochs: n, metric: opts.metric }, 2 + epoch, `s${seed}/${name}`, ctx, ctx.headRunner ?? sequentialHeads);
         const dO = heads.map((h) => h.dO), dG = heads.map((h) => h.dG);
         if (state.weights && g.keepWhenNoGain && dG.every((v) => v <= 0)) return { epoch, source: 'gb-estimate', raw, weights: state.weights, dO, dG, direct, note: 'kept: no head improved on V (every dG <= 0)' };
         return { epoch, source: 'gb-estimate', raw, weights: guarded(raw, state.weights, g), dO, dG, direct };
@@ -371,7 +371,7 @@ async function runMethodInner(name: string, train: Dataset, test: Dataset, opts:
       const source = name === 'gblend-prop1' ? 'prop1' as const : 'gradient' as const;
       const estimator = name === 'gblend-prop1' ? prop1Estimate : gradientEstimate;
       schedule = async (epoch, model, state) => {
-        const { weights: raw, dO, dG } = estimator(model, splits, tc, opts.gradBatches ?? 4, epoch);
+        const { weights: raw, dO, dG } = await estimator(model, splits, tc, opts.gradBatches ?? 4, epoch);
         if (state.weights && guards.keepWhenNoGain && dG.every((v) => v <= 0)) return { epoch, source, raw, weights: state.weights, dO, dG, note: 'kept: no head improved on V (every dG <= 0)' };
         return { epoch, source, raw, weights: guarded(raw, state.weights, guards), dO, dG };
       };
@@ -383,7 +383,7 @@ async function runMethodInner(name: string, train: Dataset, test: Dataset, opts:
   const cfg = modelConfig(train, opts, fusion, dropoutRate);
   const { model, state } = await trainJob(`s${seed}/${name}`, cfg, splits, tc, E, schedule, store, ctx, init);
   try {
-    return finish(model, cfg, state, k, reportWeights ? state.weights : null);
+    return await finish(model, cfg, state, k, reportWeights ? state.weights : null);
   } finally { model.dispose(); }
 }
 
