@@ -116,7 +116,8 @@ describe.skipIf(!OASIS)('oasis2d seg24 end to end (shared data)', () => {
     const argv = ['run', '--quick', '--steps', '4', '--downsample', '4', '--backend', 'wasm', '--out', out,
       '--methods', 'affine,sas,rand-aug,ours-indep', '--labels', f('seg24_labels.txt'),
       '--atlas', f('atlas/0140_norm.nii.gz'), '--atlas-seg', f('atlas/0140_seg24.nii.gz'),
-      '--unlabeled', f('test/0017_norm.nii.gz'), f('test/0018_norm.nii.gz'),
+      '--refine-steps', '2', '--boundary-radius', '2', '--appearance-smooth', '0.5',
+      '--unlabeled', `${f('test/0017_norm.nii.gz')}:${f('test/0017_seg24.nii.gz')}`, f('test/0018_norm.nii.gz'),
       '--test', `${f('test/0009_norm.nii.gz')}:${f('test/0009_seg24.nii.gz')}`, `${fv}:${fs}`, `${f('test/0019_norm.nii.gz')}:${f('test/0019_seg24.nii.gz')}`];
     const w = process.stdout.write, e = process.stderr.write;
     let printed = '';
@@ -133,6 +134,13 @@ describe.skipIf(!OASIS)('oasis2d seg24 end to end (shared data)', () => {
     expect(pairs).toEqual(expect.arrayContaining(['ours-indep-sas', 'affine-sas', 'ours-indep-rand-aug', 'sas-rand-aug']));
     for (const c of r.comparisons) { expect(c.n).toBe(3); expect(c.ci95[0]).toBeLessThanOrEqual(c.mean_diff + 1e-9); }
     expect(printed).toMatch(/Paired over 3 test subjects/);
+    // Label transfer of the (refined) training fields, on the one unlabeled scan given a label map.
+    expect(r.label_transfer.per_subject.map((x: { subject: string }) => x.subject)).toEqual(['0017_norm']);
+    expect(r.label_transfer.dice_mean).toBeGreaterThan(0.2);
+    expect(r.label_transfer.dice_mean).toBeLessThanOrEqual(1);
+    expect(printed).toMatch(/Spatial model label transfer \(atlas -> 1 unlabeled scans with label maps\): Dice 0\.\d{3}/);
+    expect(r.config.spatial.refineSteps).toBe(2);
+    expect(r.config.appearance.boundaryRadius).toBe(2);
     expect(r.methods[0].dice_std_subjects).toBeGreaterThanOrEqual(0);
     // The flipped subject scores exactly as the original and its prediction comes back in its own orientation.
     const subj = (m: { per_subject: { subject: string; dice_mean: number }[] }, s: string) => m.per_subject.find((x) => x.subject === s)!.dice_mean;

@@ -17,6 +17,11 @@ export interface LabeledFiles { vol: FileRef; seg: FileRef }
 export interface InputFiles {
   atlas: LabeledFiles;
   unlabeled: FileRef[];
+  /**
+   * Label maps of some unlabeled scans (same order; undefined where none): used ONLY to report the
+   * spatial model's label-transfer Dice, never for training.
+   */
+  unlabeledSegs?: (FileRef | undefined)[];
   tests: LabeledFiles[];
   /** Labeled training scans (only the supervised upper bound uses them). */
   train?: LabeledFiles[];
@@ -97,13 +102,14 @@ export async function prepareData(files: InputFiles, o: PrepareOptions): Promise
   if (files.tests.length === 0) throw new Error('no test scans: evaluation needs --test VOL:SEG');
   const atlas = await load(files.atlas.vol, 'image'), atlasSeg = await load(files.atlas.seg, 'labels');
   const unl = await Promise.all(files.unlabeled.map((u) => load(u, 'image')));
+  const unlSeg = await Promise.all(files.unlabeled.map((_, i) => (files.unlabeledSegs?.[i] ? load(files.unlabeledSegs[i]!, 'labels') : undefined)));
   const pair = async (t: LabeledFiles) => [await load(t.vol, 'image'), await load(t.seg, 'labels')] as const;
   const tests = await Promise.all(files.tests.map(pair));
   const train = await Promise.all((files.train ?? []).map(pair));
   const refName = atlas.ref.name;
   const notes: string[] = [];
   // One orientation (the atlas's voxel axes): permuted/flipped grids are reoriented, others refused.
-  for (const l of [atlasSeg, ...unl, ...tests.flat(), ...train.flat()]) {
+  for (const l of [atlasSeg, ...unl, ...unlSeg.filter((x): x is Loaded => !!x), ...tests.flat(), ...train.flat()]) {
     const axes = axisMapTo(atlas.vol, refName, l.vol, l.ref.name);
     if (!isIdentity(axes)) {
       l.vol = reorient(l.vol, axes);
@@ -156,7 +162,7 @@ export async function prepareData(files: InputFiles, o: PrepareOptions): Promise
   if (extra.length) notes.push(`extra unlabeled slices at offsets ${offsets.join(', ')} from each unlabeled volume (${extra.length} images)`);
   const out = {
     atlas: scan(atlas, atlasSeg),
-    unlabeled: [...unl.map((u) => scan(u)), ...extra],
+    unlabeled: [...unl.map((u, i) => scan(u, unlSeg[i])), ...extra],
     tests: tests.map(([v, s]) => scan(v, s)),
     train: train.map(([v, s]) => scan(v, s)),
   };

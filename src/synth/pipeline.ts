@@ -7,6 +7,8 @@
 // Each stage resumes from its checkpoint in the BlobStore; a stage already finished is loaded, not rerun.
 import type { Tensor } from '../tensor/tensor.js';
 import { getBackend, tidy } from '../tensor/engine.js';
+import { valueAndGrads } from '../tensor/autograd.js';
+import { Adam } from '../nn/optim.js';
 import { MemoryStore } from '../io/checkpoint-store.js';
 import { tensor, Rng } from '../ops/create.js';
 import { add, clamp, mulScalar } from '../ops/elementwise.js';
@@ -90,6 +92,8 @@ export class SynthPipeline {
   private phis: Tensor[] = [];
   private warpedLabels: Tensor[] = [];
   private psis: Tensor[] = [];
+  /** y_i o phi_i^-1 computed with the refined fields (--refine-steps), for the appearance stage. */
+  private refinedInAtlas: Tensor[] | null = null;
   readonly timings: Record<string, number> = {};
   readonly losses: Record<string, number[]> = {};
   readonly done = new Set<Stage>();
@@ -103,7 +107,7 @@ export class SynthPipeline {
     this.x = tensor(data.atlas.image, s5);
     this.lx = tensor(data.atlas.labels, s5, 'i32');
     this.ys = data.unlabeled.map((u) => tensor(u.image, s5));
-    this.notBoundary = tensor(boundaryMask(data.atlas.labels, data.shape).map((c) => 1 - c), s5);
+    this.notBoundary = tensor(boundaryMask(data.atlas.labels, data.shape, config.appearance.boundaryRadius ?? 1).map((c) => 1 - c), s5);
   }
 
   get dims(): 2 | 3 { return this.data.dims; }
@@ -150,16 +154,58 @@ export class SynthPipeline {
       loss: (step) => this.spatial!.loss(this.x, this.ys[(step + Math.floor(step / n)) % n]!),
     });
     this.losses.spatial = r.losses;
-    for (const t of [...this.phis, ...this.warpedLabels]) t.dispose();
-    this.phis = this.ys.map((y) => tidy(() => this.spatial!.forwardField(this.x, y)));
+    for (const t of [...this.phis, ...this.warpedLabels, ...(this.refinedInAtlas ?? [])]) t.dispose();
+    this.refinedInAtlas = null;
+    const refine = this.config.spatial.refineSteps ?? 0;
+    if (refine > 0) {
+      // The amortised field refined on each unlabeled scan (unsupervised, as SAS's test-time steps)
+      // before synthesis; the trained weights come back after each scan.
+      const saved = await Promise.all(this.spatial.params.list().map((t) => t.data()));
+      this.phis = []; this.refinedInAtlas = [];
+      try {
+        for (let i = 0; i < this.ys.length; i++) {
+          if (signal?.aborted) throw new CancelledError('spatial');
+          const y = this.ys[i]!;
+          await this.fineTuneSpatial(y, refine, `refine field ${i + 1}/${this.ys.length}`);
+          this.phis.push(tidy(() => this.spatial!.forwardField(this.x, y)));
+          this.refinedInAtlas.push(tidy(() => warp(y, this.spatial!.inverseField(this.x, y))));
+          this.restoreSpatial(saved);
+        }
+      } finally { this.restoreSpatial(saved); }
+    } else {
+      this.phis = this.ys.map((y) => tidy(() => this.spatial!.forwardField(this.x, y)));
+    }
     this.warpedLabels = this.phis.map((p) => warpNearest(this.lx, p));
+  }
+
+  private restoreSpatial(saved: (Float32Array | Int32Array)[]): void {
+    this.spatial!.params.list().forEach((t, k) => getBackend().write(t.storage, saved[k]!));
+  }
+
+  /**
+   * `steps` steps of unsupervised optimisation (Adam, the spatial model's lr) of the spatial model on
+   * the one pair (atlas, y): SAS's test-time steps and the --refine-steps refinement. A plain loop:
+   * no checkpoints are encoded (the weights are restored by the caller).
+   */
+  private async fineTuneSpatial(y: Tensor, steps: number, stage: string): Promise<void> {
+    const opt = new Adam({ lr: this.config.spatial.lr });
+    const list = this.spatial!.params.list();
+    try {
+      for (let s = 0; s < steps; s++) {
+        const { value, grads } = valueAndGrads(() => this.spatial!.loss(this.x, y), list);
+        opt.step(list, grads);
+        for (const g of grads) g.dispose();
+        value.dispose();
+        this.progress(stage, s + 1, steps);
+      }
+    } finally { opt.dispose(); }
   }
 
   private async trainAppearance(signal?: AbortSignal): Promise<void> {
     const rng = new Rng(this.config.seed + 1);
     this.appearance = new AppearanceModel(this.config.appearance, this.dims, rng);
     // y_i o phi_i^-1: the unlabeled scans moved into atlas space (fixed inputs of h_a).
-    const inAtlas = this.ys.map((y) => tidy(() => warp(y, this.spatial!.inverseField(this.x, y))));
+    const inAtlas = this.refinedInAtlas ? this.refinedInAtlas.map((t) => tidy(() => mulScalar(t, 1))) : this.ys.map((y) => tidy(() => warp(y, this.spatial!.inverseField(this.x, y))));
     const n = this.ys.length;
     try {
       const r = await trainWithCheckpoints({
@@ -268,11 +314,7 @@ export class SynthPipeline {
       if (tt > 0) {
         const y = tensor(image, s5);
         try {
-          await trainWithCheckpoints({
-            stage: 'sas test-time', params: this.spatial!.params, lr: this.config.spatial.lr, steps: tt,
-            store: new MemoryStore(), checkpoint: 'sas-test-time', onProgress: this.onProgress,
-            loss: () => this.spatial!.loss(this.x, y),
-          });
+          await this.fineTuneSpatial(y, tt, 'sas test-time');
         } finally { y.dispose(); }
       }
       const out = tidy(() => {
@@ -283,7 +325,7 @@ export class SynthPipeline {
       const res = { labels: (await out.l.data()) as Int32Array, field: (await out.u.data()) as Float32Array };
       out.u.dispose(); out.l.dispose();
       // The fine-tuned weights served this scan only: the next scan starts from the trained model.
-      if (saved) this.spatial!.params.list().forEach((t, k) => getBackend().write(t.storage, saved[k]!));
+      if (saved) this.restoreSpatial(saved);
       return res;
     }
     const seg = this.segmenters.get(method);
@@ -324,6 +366,14 @@ export class SynthPipeline {
       const mask = crop((await this.warpedLabels[i]!.data()) as Int32Array);
       trainFolding.push({ subject: this.data.unlabeled[i]!.name, fraction: foldingFraction(u, this.data.cropShape, mask.map((v) => (v > 0 ? 1 : 0))) });
     }
+    // The spatial model's label transfer: atlas labels warped to each unlabeled scan that has a label
+    // map (given for this report only; never used in training) against that map.
+    const transfer: { subject: string; dice: Map<number, number> }[] = [];
+    for (let i = 0; i < this.phis.length; i++) {
+      const u = this.data.unlabeled[i]!;
+      if (!u.labels) continue;
+      transfer.push({ subject: u.name, dice: diceByLabel(crop((await this.warpedLabels[i]!.data()) as Int32Array), crop(u.labels), this.data.labelSet) });
+    }
     const sas = perMethod.find((r) => r.name === 'sas');
     for (const r of perMethod) {
       if (!sas) break;
@@ -340,6 +390,7 @@ export class SynthPipeline {
     this.results = {
       methods: perMethod,
       comparisons,
+      ...(transfer.length ? { labelTransfer: summarize('sas', transfer, this.data.labelSet) } : {}),
       labels: { source: this.data.labelSet.source, names: this.data.labelSet.names() },
       folding: { sas: folding, train: trainFolding },
       timings: { ...this.timings },
@@ -372,7 +423,7 @@ export class SynthPipeline {
   }
 
   dispose(): void {
-    for (const t of [this.x, this.lx, this.notBoundary, ...this.ys, ...this.phis, ...this.warpedLabels, ...this.psis]) if (!t.isDisposed) t.dispose();
+    for (const t of [this.x, this.lx, this.notBoundary, ...this.ys, ...this.phis, ...this.warpedLabels, ...this.psis, ...(this.refinedInAtlas ?? [])]) if (!t.isDisposed) t.dispose();
     this.spatial?.dispose();
     this.appearance?.dispose();
     for (const s of this.segmenters.values()) s.dispose();

@@ -22,6 +22,8 @@ export interface SynthResults {
   methods: MethodResult[];
   /** Paired over test subjects (Wilcoxon signed-rank, bootstrap CI): every method vs sas, rand-aug, supervised. */
   comparisons?: Comparison[];
+  /** Atlas labels warped by the training fields phi_i vs the unlabeled scans' own label maps (when given). */
+  labelTransfer?: MethodResult;
   /** The evaluated labels: where they came from and id -> name. */
   labels?: { source: string; names: Record<string, string> };
   folding: { sas: { subject: string; fraction: number }[]; train: { subject: string; fraction: number }[] };
@@ -46,6 +48,12 @@ export function resultsJson(r: SynthResults, extra: Record<string, unknown> = {}
       per_subject: m.subjects.map((s) => ({ subject: s.subject, dice_mean: r4(mean([...s.dice.values()])), labels: s.dice.size })),
       ...(m.improvementOverSas ? { improvement_over_sas: { mean: r4(mean(m.improvementOverSas)), std: r4(std(m.improvementOverSas)), per_subject: m.improvementOverSas.map(r4) } } : {}),
     })),
+    ...(r.labelTransfer ? { label_transfer: {
+      description: 'the spatial model\'s label transfer: atlas labels warped by phi_i to each unlabeled scan with a label map (used for this report only), Dice against it',
+      dice_mean: r4(r.labelTransfer.diceMean), dice_std: r4(r.labelTransfer.diceStd), dice_std_subjects: r4(r.labelTransfer.diceStdSubjects ?? 0),
+      per_label: Object.fromEntries(Object.entries(r.labelTransfer.perLabel).map(([k, v]) => [k, r4(v)])),
+      per_subject: r.labelTransfer.subjects.map((s) => ({ subject: s.subject, dice_mean: r4([...s.dice.values()].reduce((a, b) => a + b, 0) / Math.max(1, s.dice.size)) })),
+    } } : {}),
     labels: r.labels?.names ?? {},
     labels_source: r.labels?.source ?? '',
     comparisons: r.comparisons ?? [],
@@ -73,6 +81,7 @@ export function diceTable(r: SynthResults): string {
     const imp = m.improvementOverSas && m.name !== 'sas' ? `${mean(m.improvementOverSas).toFixed(3)} (${std(m.improvementOverSas).toFixed(3)})` : '-';
     lines.push(`| ${m.name} | ${m.diceMean.toFixed(3)} (${m.diceStd.toFixed(3)}) | ${m.diceStdSubjects !== undefined ? m.diceStdSubjects.toFixed(3) : '-'} | ${imp} |`);
   }
+  if (r.labelTransfer) lines.push('', `Spatial model label transfer (atlas -> ${r.labelTransfer.subjects.length} unlabeled scans with label maps): Dice ${r.labelTransfer.diceMean.toFixed(3)} (${r.labelTransfer.diceStd.toFixed(3)})`);
   if (r.comparisons?.length) {
     lines.push('', `Paired over ${r.comparisons[0]!.n} test subjects (a - b of each subject's mean Dice; two-sided Wilcoxon signed-rank; 95% bootstrap CI of the mean):`, '');
     lines.push(comparisonsTable(r.comparisons).trimEnd());
