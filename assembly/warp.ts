@@ -387,7 +387,7 @@ function warpRowC3(xb: usize, fp: usize, yp: usize, z: i32, yy: i32, d: i32, h: 
 }
 
 /** Backward of warpRowC1 (same pair scheme): scatters into dx and writes 4 (z, y, x) triples of dflow. */
-function warpBackwardRowC1(xb: usize, dxb: usize, fp: usize, dyp: usize, gp: usize, z: i32, yy: i32, d: i32, h: i32, w: i32): void {
+function warpBackwardRowC1(xb: usize, dxb: usize, fp: usize, dyp: usize, gp: usize, z: i32, yy: i32, d: i32, h: i32, w: i32, scatter: bool): void {
   const hw = h * w;
   const one = f32x4.splat(1.0);
   const zero = i32x4.splat(0), plus1 = i32x4.splat(1), minus1 = i32x4.splat(-1);
@@ -465,6 +465,7 @@ function warpBackwardRowC1(xb: usize, dxb: usize, fp: usize, dyp: usize, gp: usi
     v128.store(gp, v128.shuffle<f32>(gx, t2, 2, 6, 7, 3), 32);
     gp += 48;
     // scatter into dx (lane by lane: corners of neighbouring samples may coincide)
+    if (!scatter) continue;
     const gz0 = f32x4.mul(g, wz0), gz1 = f32x4.mul(g, wz1);
     const g00 = f32x4.mul(gz0, wy0), g01 = f32x4.mul(gz0, wy1), g10 = f32x4.mul(gz1, wy0), g11 = f32x4.mul(gz1, wy1);
     scatterPair4(dxb, r00, f32x4.mul(g00, wA), f32x4.mul(g00, wB));
@@ -604,8 +605,12 @@ export function warpBackwardRows(x: usize, flow: usize, dy: usize, dx: usize, df
   const dHi = <f32>(d + 1), hHi = <f32>(h + 1), wHi = <f32>(w + 1);
   const cBytes = <usize>c << 2;
   const c4 = c & ~3;
-  dx += <usize>part * <usize>n * <usize>dhw * cBytes;
-  memory.fill(dx, 0, <usize>n * <usize>dhw * cBytes);
+  // dx == 0: the image needs no gradient; only dflow is computed (no scatter).
+  const scatter = dx != 0;
+  if (scatter) {
+    dx += <usize>part * <usize>n * <usize>dhw * cBytes;
+    memory.fill(dx, 0, <usize>n * <usize>dhw * cBytes);
+  }
   let fp = flow + <usize>r0 * <usize>w * 12;
   let gp = dflow + <usize>r0 * <usize>w * 12;
   let dyp = dy + <usize>r0 * <usize>w * cBytes;
@@ -618,7 +623,7 @@ export function warpBackwardRows(x: usize, flow: usize, dy: usize, dx: usize, df
       {
         let xx = 0;
         if (c == 1 && w >= 4) {
-          warpBackwardRowC1(xb, dxb, fp, dyp, gp, z, yy, d, h, w);
+          warpBackwardRowC1(xb, dxb, fp, dyp, gp, z, yy, d, h, w, scatter);
           xx = w & ~3;
           fp += <usize>xx * 12;
           gp += <usize>xx * 12;
@@ -671,14 +676,16 @@ export function warpBackwardRows(x: usize, flow: usize, dy: usize, dx: usize, df
               a110 = fmadd(g, v128.load(xb + e110 + o), a110);
               a111 = fmadd(g, v128.load(xb + e111 + o), a111);
               // scatter (corners may coincide after clamping: each update is a separate load/store)
-              v128.store(dxb + e000 + o, fmadd(s000, g, v128.load(dxb + e000 + o)));
-              v128.store(dxb + e001 + o, fmadd(s001, g, v128.load(dxb + e001 + o)));
-              v128.store(dxb + e010 + o, fmadd(s010, g, v128.load(dxb + e010 + o)));
-              v128.store(dxb + e011 + o, fmadd(s011, g, v128.load(dxb + e011 + o)));
-              v128.store(dxb + e100 + o, fmadd(s100, g, v128.load(dxb + e100 + o)));
-              v128.store(dxb + e101 + o, fmadd(s101, g, v128.load(dxb + e101 + o)));
-              v128.store(dxb + e110 + o, fmadd(s110, g, v128.load(dxb + e110 + o)));
-              v128.store(dxb + e111 + o, fmadd(s111, g, v128.load(dxb + e111 + o)));
+              if (scatter) {
+                v128.store(dxb + e000 + o, fmadd(s000, g, v128.load(dxb + e000 + o)));
+                v128.store(dxb + e001 + o, fmadd(s001, g, v128.load(dxb + e001 + o)));
+                v128.store(dxb + e010 + o, fmadd(s010, g, v128.load(dxb + e010 + o)));
+                v128.store(dxb + e011 + o, fmadd(s011, g, v128.load(dxb + e011 + o)));
+                v128.store(dxb + e100 + o, fmadd(s100, g, v128.load(dxb + e100 + o)));
+                v128.store(dxb + e101 + o, fmadd(s101, g, v128.load(dxb + e101 + o)));
+                v128.store(dxb + e110 + o, fmadd(s110, g, v128.load(dxb + e110 + o)));
+                v128.store(dxb + e111 + o, fmadd(s111, g, v128.load(dxb + e111 + o)));
+              }
             }
             g000 = hsum(a000); g001 = hsum(a001); g010 = hsum(a010); g011 = hsum(a011);
             g100 = hsum(a100); g101 = hsum(a101); g110 = hsum(a110); g111 = hsum(a111);
@@ -690,14 +697,17 @@ export function warpBackwardRows(x: usize, flow: usize, dy: usize, dx: usize, df
             g010 += g * load<f32>(xb + e010 + o); g011 += g * load<f32>(xb + e011 + o);
             g100 += g * load<f32>(xb + e100 + o); g101 += g * load<f32>(xb + e101 + o);
             g110 += g * load<f32>(xb + e110 + o); g111 += g * load<f32>(xb + e111 + o);
-            store<f32>(dxb + e000 + o, load<f32>(dxb + e000 + o) + w000 * g);
-            store<f32>(dxb + e001 + o, load<f32>(dxb + e001 + o) + w001 * g);
-            store<f32>(dxb + e010 + o, load<f32>(dxb + e010 + o) + w010 * g);
-            store<f32>(dxb + e011 + o, load<f32>(dxb + e011 + o) + w011 * g);
-            store<f32>(dxb + e100 + o, load<f32>(dxb + e100 + o) + w100 * g);
-            store<f32>(dxb + e101 + o, load<f32>(dxb + e101 + o) + w101 * g);
-            store<f32>(dxb + e110 + o, load<f32>(dxb + e110 + o) + w110 * g);
-            store<f32>(dxb + e111 + o, load<f32>(dxb + e111 + o) + w111 * g);
+            if (scatter) {
+              store<f32>(dxb + e000 + o, load<f32>(dxb + e000 + o) + w000 * g);
+              store<f32>(dxb + e001 + o, load<f32>(dxb + e001 + o) + w001 * g);
+              store<f32>(dxb + e010 + o, load<f32>(dxb + e010 + o) + w010 * g);
+              store<f32>(dxb + e011 + o, load<f32>(dxb + e011 + o) + w011 * g);
+              store<f32>(dxb + e100 + o, load<f32>(dxb + e100 + o) + w100 * g);
+              store<f32>(dxb + e101 + o, load<f32>(dxb + e101 + o) + w101 * g);
+              store<f32>(dxb + e110 + o, load<f32>(dxb + e110 + o) + w110 * g);
+              store<f32>(dxb + e111 + o, load<f32>(dxb + e111 + o) + w111 * g);
+            }
+
           }
           dyp += cBytes;
 

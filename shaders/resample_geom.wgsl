@@ -1,5 +1,3 @@
-// Resampling geometry (words 2..12): n, d, h, w, c, fd, fh, fw, od, oh, ow.
-fn R(i: u32) -> u32 { return pu(2u + i); }
 // Linear taps of output index o along an axis of `size` inputs with factor f (PyTorch trilinear,
 // align_corners = false): source indices (i0, i1), weight of i1 = t; one tap when t == 0.
 struct Taps { i0: u32, i1: u32, t: f32, nt: u32 }

@@ -13,5 +13,3 @@ fn axisTaps(pos: i32, u: f32, size: i32) -> Axis {
   return Axis(i0, select(0.0, 1.0 - t, in0), select(0.0, t, in1), select(0.0, 1.0, in0), select(0.0, 1.0, in1),
     u32(clamp(i0, 0, size - 1)), u32(clamp(i0 + 1, 0, size - 1)));
 }
-// Shape words: 4 n, 5 d, 6 h, 7 w, 8 c.
-fn WS(i: u32) -> u32 { return pu(4u + i); }

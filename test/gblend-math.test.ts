@@ -5,10 +5,9 @@ import * as bw from '../src/index.js';
 import type { Dataset } from '../src/gblend/data.js';
 import { averagePrecision, rocAuc, topK, crossEntropy } from '../src/gblend/metrics.js';
 import { BlendModel } from '../src/gblend/model.js';
-import { applyFloor, blendWeights, gbEstimate, gradientEstimate, ogrBetween, prop1Estimate, smoothWeights, type Splits, type TrainConfig } from '../src/gblend/train.js';
-import { hostRng } from './harness.js';
+import { applyFloor, batchTensors, blendWeights, derivedSeed, gbEstimate, gradientEstimate, ogrBetween, prop1Estimate, smoothWeights, type Splits, type TrainConfig } from '../src/gblend/train.js';
+import { backendsUnderTest, hostRng, useBackend } from './harness.js';
 
-beforeAll(() => bw.init('wasm'));
 
 describe('OGR and the blend weights', () => {
   it('O, G and OGR between two checkpoints, by hand', () => {
@@ -70,7 +69,8 @@ function blobs(n: number, seed: number, informative: number[]): Dataset {
   return { modalities: mods, classes: 3, labels };
 }
 
-describe('estimators', () => {
+describe.each(backendsUnderTest())('estimators on %s', (backend) => {
+  beforeAll(() => useBackend(backend));
   const cfg: TrainConfig = { optimizer: 'adam', lr: 0.01, batchSize: 16, seed: 3 };
   const model = () => new BlendModel({ modalities: [{ name: 'm0', shape: [8], encoder: { kind: 'mlp', hidden: [32] } }, { name: 'm1', shape: [8], encoder: { kind: 'mlp', hidden: [32] } }], classes: 3, fusedDropout: 0 }, new bw.Rng(3));
 
@@ -130,6 +130,47 @@ describe('estimators', () => {
     expect(Math.abs(per.dG[0]! - est.dG[0]!)).toBeGreaterThan(1e-6);
     // The fused head's G and O are the per-head estimator's (same gradients, same space).
     expect(est.dG[2]).toBeCloseTo(per.dG[2]!, 4);
+    expect(est.weights).toEqual(blendWeights(est.dG, est.dO));
+    m.dispose();
+  });
+
+  it('the per-head first-order estimator (gblend-grad-perhead) over several batch pairs equals the host means of <g_V, g_T> and (<g_T, g_T> - <g_T, g_V>)^2', async () => {
+    // Batches of 4 * batchSize = 12 out of 40 / 30 examples: each of the 3 pairs sees other examples.
+    const train = blobs(40, 5, [1, 0.5]), val = blobs(30, 6, [1, 0.5]);
+    const splits: Splits = { train, trainEval: train, val };
+    const small: TrainConfig = { ...cfg, batchSize: 3 };
+    const m = model();
+    const pairs = 3, epoch = 2;
+    const est = await gradientEstimate(m, splits, small, pairs, epoch);
+    // The same draws as the estimator: one generator per (seed, epoch), a train then a val permutation
+    // per pair, heads one after another (each head its own pairs).
+    const rng = new bw.Rng(derivedSeed(small.seed, 977, epoch));
+    const draws = Array.from({ length: 3 * pairs }, () => ({ t: rng.permutation(40), v: rng.permutation(30) }));
+    const dot = (a: Float64Array, b: Float64Array) => a.reduce((s, v, i) => s + v * b[i]!, 0);
+    const seen = new Set<string>();
+    for (let h = 0; h <= 2; h++) {
+      const params = m.paramsOfHead(h);
+      const gradOn = async (ds: Dataset, idx: Int32Array, size: number) => {
+        const r = bw.valueAndGrads(() => {
+          const { xs, y } = batchTensors(ds, idx, 0, size);
+          return bw.softmaxCrossEntropy(m.forward(xs, { heads: [h] })[h]!, y);
+        }, params);
+        const flat = Float64Array.from((await bw.readAll(r.grads)).flatMap((g) => [...(g as Float32Array)]));
+        r.value.dispose(); r.grads.forEach((g) => g.dispose());
+        return flat;
+      };
+      let G = 0, O2 = 0, O = 0;
+      for (const d of draws.slice(h * pairs, (h + 1) * pairs)) {
+        const gT = await gradOn(train, d.t, 12), gV = await gradOn(val, d.v, 12);
+        seen.add(gT.slice(0, 4).join(','));
+        const tt = dot(gT, gT), tv = dot(gT, gV);
+        G += tv / pairs; O2 += (tt - tv) ** 2 / pairs; O += (tt - tv) / pairs;
+      }
+      // Not the mean of one pair: the pairs differ, and O^2 is the mean of the squares, not the square of the mean.
+      expect(est.dG[h]).toBeCloseTo(G, 4);
+      expect(est.dO[h]).toBeCloseTo(Math.sign(O || 1) * Math.sqrt(O2), 4);
+    }
+    expect(seen.size).toBe(3 * pairs);
     expect(est.weights).toEqual(blendWeights(est.dG, est.dO));
     m.dispose();
   });

@@ -9,9 +9,11 @@ import * as bw from '../src/index.js';
 import type { Backend, ConvGeometry, Storage } from '../src/backend/backend.js';
 import { createBackend } from '../src/backend/create.js';
 import { WasmBackend } from '../src/backend/wasm/backend.js';
-import { WebGPUBackend } from '../src/backend/webgpu/backend.js';
+import { WEBGPU_PROGRAMS, WebGPUBackend } from '../src/backend/webgpu/backend.js';
+import { programSource } from '../src/backend/webgpu/runtime.js';
+import { packParams, paramLayout } from '../src/backend/webgpu/uniforms.js';
 import { findAdapter, requireAdapter } from '../src/backend/webgpu/device.js';
-import { SHADER_KERNELS, SHADER_LIBRARY } from '../src/backend/webgpu/shader-sources.js';
+import { SHADER_KERNELS } from '../src/backend/webgpu/shader-sources.js';
 import { expectClose, hostRng, randData } from './harness.js';
 
 const root = join(import.meta.dirname, '..');
@@ -63,16 +65,31 @@ describe.skipIf(!found)('webgpu backend', () => {
   }
   const f32 = (n: number, seed: number, lo = -1, hi = 1) => Float32Array.from(randData([n], seed, lo, hi));
 
-  it('every shader compiles', async () => {
-    const libLines = SHADER_LIBRARY.split('\n').length;
+  it('every program each op module launches compiles, and every kernel file belongs to one', async () => {
     const errors: string[] = [];
-    for (const [name, src] of Object.entries(SHADER_KERNELS)) {
-      const m = gpu.device.createShaderModule({ code: `${SHADER_LIBRARY}\n${src}` });
-      for (const msg of (await m.getCompilationInfo()).messages) {
-        if (msg.type === 'error') errors.push(`${name}.wgsl:${msg.lineNum - libLines}: ${msg.message}`);
+    const used = new Set<string>();
+    for (const [family, programs] of Object.entries(WEBGPU_PROGRAMS)) {
+      for (const program of programs) {
+        for (const part of program.split('+')) used.add(part);
+        const code = programSource(program);
+        const m = gpu.device.createShaderModule({ code });
+        for (const msg of (await m.getCompilationInfo()).messages) {
+          if (msg.type === 'error') errors.push(`${family}: ${program}: line ${msg.lineNum} (${code.split('\n')[msg.lineNum - 1]?.trim()}): ${msg.message}`);
+        }
       }
     }
     expect(errors).toEqual([]);
+    expect(Object.keys(SHADER_KERNELS).filter((k) => !used.has(k))).toEqual([]);
+  });
+
+  it('named parameters: a missing or unknown field is an error naming the kernel and the field', () => {
+    const fields = paramLayout('test', 'struct Params { t0: u32, scale: f32, off: i32 }')!;
+    expect(fields.map((f) => f.name)).toEqual(['t0', 'scale', 'off']);
+    const out = new Uint32Array(4);
+    packParams('test', fields, { t0: 7, scale: 0.5, off: -2 }, out, 1);
+    expect([out[1], new Float32Array(out.buffer)[2], new Int32Array(out.buffer)[3]]).toEqual([7, 0.5, -2]);
+    expect(() => packParams('test', fields, { t0: 1, scale: 1 }, out, 0)).toThrow(/"test": parameter "off" is missing/);
+    expect(() => packParams('test', fields, { t0: 1, scale: 1, off: 0, extra: 1 }, out, 0)).toThrow(/unknown parameter "extra"/);
   });
 
   it('info reports the adapter, the limits used and the features; nothing optional is required', () => {

@@ -124,8 +124,11 @@ export interface Backend {
   // ---- spatial transformer ------------------------------------------------------------------
   /** y [n,d,h,w,c] = trilinear sample of x at (voxel + flow), flow [n,d,h,w,3] in (D,H,W) order; zeros outside. */
   warp(x: Storage, flow: Storage, y: Storage, n: number, d: number, h: number, w: number, c: number): void;
-  /** dx and dflow (both overwritten) from dy: the adjoints of warp w.r.t. the image and the field. */
-  warpBackward(x: Storage, flow: Storage, dy: Storage, dx: Storage, dflow: Storage, n: number, d: number, h: number, w: number, c: number): void;
+  /**
+   * dx and dflow (both overwritten) from dy: the adjoints of warp w.r.t. the image and the field.
+   * dx null: the image needs no gradient and its (scatter) adjoint is skipped.
+   */
+  warpBackward(x: Storage, flow: Storage, dy: Storage, dx: Storage | null, dflow: Storage, n: number, d: number, h: number, w: number, c: number): void;
   /** Nearest-neighbour warp (labels); f32 or i32 payload, `outside` fills out-of-volume samples. */
   warpNearest(x: Storage, flow: Storage, y: Storage, n: number, d: number, h: number, w: number, c: number, dtype: DType, outside: number): void;
   /** Box sum over a (2rd+1)(2rh+1)(2rw+1) window with zero padding, cost independent of the radius. */

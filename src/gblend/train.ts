@@ -225,28 +225,45 @@ export async function trainEpoch(model: BlendModel, opt: Optimizer, ds: Dataset,
   const params = model.params.list();
   const steps = Math.ceil(n / cfg.batchSize);
   let total = 0;
-  for (let s = 0; s < steps; s++) {
-    throwIfAborted(ctx.signal);
-    const start = s * cfg.batchSize, end = Math.min(n, start + cfg.batchSize);
-    const { value, grads } = valueAndGrads(() => {
-      const { xs, y, targets } = batchTensors(ds, order, start, end);
-      const logits = model.forward(xs, { heads, rng });
-      let loss: Tensor | null = null;
-      for (const h of heads) {
-        const l = mulScalar(headLoss(logits[h]!, y, targets), weights[h]!);
-        loss = loss ? add(loss, l) : l;
+  // Step losses are read back 8 at a time: one round trip to the device per 8 steps, not per step.
+  let pending: Tensor[] = [];
+  const drain = async (last: number) => {
+    const vals = pending;
+    pending = [];
+    let read: (Float32Array | Int32Array)[];
+    try { read = await readAll(vals); } finally { for (const t of vals) t.dispose(); }
+    for (const [i, r] of read.entries()) {
+      const step = last - vals.length + i + 1, v = r[0]!;
+      // wasm raises this inside the loss op; asynchronous backends (webgpu) can only check it here.
+      if (!Number.isFinite(v)) throw new NonFiniteError(`${job}: the blended loss is ${v} at epoch ${epoch + 1}, step ${step}`);
+      total += v;
+      ctx.onProgress?.({ type: 'step', job, epoch, step, steps, loss: v });
+    }
+  };
+  try {
+    for (let s = 0; s < steps; s++) {
+      throwIfAborted(ctx.signal);
+      const start = s * cfg.batchSize, end = Math.min(n, start + cfg.batchSize);
+      const { value, grads } = valueAndGrads(() => {
+        const { xs, y, targets } = batchTensors(ds, order, start, end);
+        const logits = model.forward(xs, { heads, rng });
+        let loss: Tensor | null = null;
+        for (const h of heads) {
+          const l = mulScalar(headLoss(logits[h]!, y, targets), weights[h]!);
+          loss = loss ? add(loss, l) : l;
+        }
+        return loss!;
+      }, params);
+      opt.step(params, grads);
+      for (const g of grads) g.dispose();
+      pending.push(value);
+      if (s % 8 === 7 || s === steps - 1) {
+        await drain(s + 1);
+        await yieldToEvents();
       }
-      return loss!;
-    }, params);
-    opt.step(params, grads);
-    let v: number;
-    try { v = await value.item(); } finally { value.dispose(); }
-    // wasm raises this inside the loss op; asynchronous backends (webgpu) can only check it here.
-    if (!Number.isFinite(v)) throw new NonFiniteError(`${job}: the blended loss is ${v} at epoch ${epoch + 1}, step ${s + 1}`);
-    for (const g of grads) g.dispose();
-    total += v;
-    ctx.onProgress?.({ type: 'step', job, epoch, step: s + 1, steps, loss: v });
-    if (s % 8 === 7) await yieldToEvents();
+    }
+  } finally {
+    for (const t of pending) t.dispose();
   }
   return total / steps;
 }

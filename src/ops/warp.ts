@@ -40,9 +40,11 @@ export function warp(x: Tensor, field: Tensor): Tensor {
     const y = emptyTensor(x.shape);
     getBackend().warp(x.storage, flow.storage, y.storage, n, d, h, w, c);
     record(y, [x, flow], (dy) => {
-      const dx = emptyTensor(x.shape), dflow = emptyTensor(flow.shape);
-      getBackend().warpBackward(x.storage, flow.storage, dy.storage, dx.storage, dflow.storage, n, d, h, w, c);
-      return [needsGrad(x) ? dx : null, needsGrad(flow) ? dflow : null];
+      // The image's gradient is a scatter as costly as the rest: skipped when the image needs none
+      // (a moving image that is data, the usual case in registration).
+      const dx = needsGrad(x) ? emptyTensor(x.shape) : null, dflow = emptyTensor(flow.shape);
+      getBackend().warpBackward(x.storage, flow.storage, dy.storage, dx ? dx.storage : null, dflow.storage, n, d, h, w, c);
+      return [dx, needsGrad(flow) ? dflow : null];
     });
     return y;
   });

@@ -445,8 +445,14 @@ export class WasmBackend implements Backend {
     const rows = n * d * h;
     this.runRows(T_WARP, [p(x), p(flow), p(y), n, d, h, w, c], rows, this.slabs(rows, 16 * rows * w * c));
   }
-  warpBackward(x: Storage, flow: Storage, dy: Storage, dx: Storage, dflow: Storage, n: number, d: number, h: number, w: number, c: number): void {
+  warpBackward(x: Storage, flow: Storage, dy: Storage, dx: Storage | null, dflow: Storage, n: number, d: number, h: number, w: number, c: number): void {
     const rows = n * d * h, bytes = 4 * n * d * h * w * c;
+    if (!dx) {
+      // the image needs no gradient: dflow only (pointer 0 tells the kernel to skip the scatter); rows
+      // write disjoint dflow rows, so the threads need no partials
+      this.runRows(T_WARP_BW, [p(x), p(flow), p(dy), 0, p(dflow), n, d, h, w, c], rows, this.slabs(rows, 16 * rows * w * c));
+      return;
+    }
     const parts = 16 * rows * w * c < MIN_PARALLEL_WORK ? 1
       : Math.max(1, Math.min(WARP_GRAD_PARTS, rows, Math.floor(WARP_GRAD_PART_BYTES / bytes)));
     if (parts === 1) {
