@@ -40,6 +40,11 @@ it('runs every method on the default data, prints the table, writes results.json
   expect(Object.values(weights('aux'))).toEqual([1 / 3, 1 / 3, 1 / 3]);
   expect(Object.values(weights('gblend-offline')).reduce((a, b) => a + b, 0)).toBeCloseTo(1, 9);
   expect(res.methods.find((m) => m.name === 'naive')!.weights).toBeNull();
+  // late-product-gblend reuses gblend-offline's estimate at initialisation (same seed, same model).
+  const first = (n: string) => (res.runs.find((r) => r.name === n)!.estimates[0] as { raw: number[] }).raw;
+  expect(first('late-product-gblend')).toEqual(first('gblend-offline'));
+  expect(Object.keys(weights('late-product-gblend'))).toEqual(['left', 'right']);
+  expect(Object.values(weights('late-product-gblend')).reduce((a, b) => a + b, 0)).toBeCloseTo(1, 9);
   // Online: one estimate per super-epoch (warm-up 1, then 1 each) = 3 per seed.
   expect(res.runs.filter((r) => r.name === 'gblend-online').map((r) => r.estimates.length)).toEqual([3, 3]);
   expect(text).toMatch(/Method\s+Top-1\s+Top-5\s+Weights \[left, right, fused\]/);

@@ -5,6 +5,7 @@
 // (seed, job, epoch)).
 import { MemoryStore, type BlobStore } from '../io/checkpoint-store.js';
 import { encodeCheckpoint, restoreCheckpoint } from '../nn/checkpoint.js';
+import { decodeSafetensors } from '../io/safetensors.js';
 import { Rng } from '../ops/create.js';
 import { checkClassesPresent, groupedSplit, rowSize, stratifiedSplit, subset, type Dataset } from './data.js';
 import type { HeadMetrics } from './metrics.js';
@@ -245,12 +246,21 @@ async function runMethodInner(name: string, train: Dataset, test: Dataset, opts:
   if (name === 'late-product-gblend') {
     // Offline G-Blend's weights at phi^0 (the same estimate gblend-offline trains with), then the
     // separately trained unimodal classifiers combined by a product weighted by those weights.
+    // gblend-offline of the same seed and configuration already made this estimate: reuse it from
+    // its checkpoint when it is in the store (same model configuration), else estimate here.
     const cfg0 = modelConfig(train, opts);
-    const m0 = new BlendModel(cfg0, new Rng(tc.seed));
-    let raw: number[];
-    try {
-      ({ weights: raw } = await gbEstimate(cfg0, await m0.snapshot(), splits, tc, { epochs: opts.offlineEstimateEpochs ?? E, metric: opts.metric }, 1, `s${seed}/gblend-offline`, ctx, ctx.headRunner ?? sequentialHeads));
-    } finally { m0.dispose(); }
+    let raw: number[] | null = null;
+    const offline = await store.load(fileOf(`s${seed}/gblend-offline`));
+    if (offline) {
+      const meta = decodeSafetensors(offline, fileOf(`s${seed}/gblend-offline`)).metadata;
+      if (meta['gblend.model'] === JSON.stringify(cfg0)) raw = (JSON.parse(meta['gblend.state']!) as JobState).estimates[0]?.raw ?? null;
+    }
+    if (!raw) {
+      const m0 = new BlendModel(cfg0, new Rng(tc.seed));
+      try {
+        ({ weights: raw } = await gbEstimate(cfg0, await m0.snapshot(), splits, tc, { epochs: opts.offlineEstimateEpochs ?? E, metric: opts.metric }, 1, `s${seed}/gblend-offline`, ctx, ctx.headRunner ?? sequentialHeads));
+      } finally { m0.dispose(); }
+    }
     const uniW = raw.slice(0, k), sw = uniW.reduce((a, b) => a + b, 0);
     const powers = uniW.map((v) => (k * v) / sw);
     const logits: Float32Array[] = [];
