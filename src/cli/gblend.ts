@@ -225,14 +225,15 @@ export async function main(argv: string[]): Promise<number> {
   results.sort((a, b) => known.indexOf(a.name) - known.indexOf(b.name) || a.seed - b.seed);
   const seedsRun = [...new Set(results.map((r) => r.seed))].sort((a, b) => a - b);
 
-  // ---- statistics: paired over seeds, every method against naive, aux and the best single modality
+  // ---- statistics: paired over seeds, every method against naive, aux, the best single modality and late-product
   const top1Of = (name: string) => new Map(results.filter((r) => r.name === name).map((r) => [r.seed, r.top1]));
   const names = [...new Set(results.map((r) => r.name))];
   const meanTop1 = (name: string) => { const v = [...top1Of(name).values()]; return v.reduce((a, b) => a + b, 0) / v.length; };
   const unis = names.filter((n) => n.startsWith('uni:'));
   const bestUni = unis.length ? unis.reduce((a, b) => (meanTop1(b) > meanTop1(a) ? b : a)) : null;
   const comparisons: Comparison[] = [];
-  for (const b of ['naive', 'aux', ...(bestUni ? [bestUni] : [])]) {
+  // late-product too: the strongest baseline measured so far (docs/gblend-results.md).
+  for (const b of ['naive', 'aux', ...(bestUni ? [bestUni] : []), 'late-product']) {
     if (!names.includes(b)) continue;
     const tb = top1Of(b);
     for (const a of names) {
@@ -257,7 +258,7 @@ export async function main(argv: string[]): Promise<number> {
   const multi = agg[0]?.mAP !== undefined;
   const lines = [`${'Method'.padEnd(20)} ${'Top-1'.padStart(13)} ${(multi ? 'mAP' : 'Top-5').padStart(13)}${multi ? ` ${'mAUC'.padStart(6)}` : ''}  Weights [${headKeys.join(', ')}]`];
   for (const a of agg) {
-    const w = a.weights ? `[${headKeys.map((h) => (a.weights![h] ?? NaN).toFixed(3)).join(', ')}]` : '-';
+    const w = a.weights ? `[${headKeys.map((h) => (a.weights![h] === undefined ? '-' : a.weights![h]!.toFixed(3))).join(', ')}]` : '-';
     const second = multi ? pct(a.mAP!).padStart(13) + ` ${pct(a.mAUC!).padStart(6)}` : `${pct(a.top5)} ± ${pct(a.top5_std)}`.padStart(13);
     lines.push(`${a.name.padEnd(20)} ${`${pct(a.top1)} ± ${pct(a.top1_std)}`.padStart(13)} ${second}  ${w}`);
   }
