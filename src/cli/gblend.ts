@@ -213,7 +213,8 @@ export async function main(argv: string[]): Promise<number> {
   // Runs of other methods/seeds made earlier into this --out with the same configuration are merged
   // in (a rerun of a subset of methods updates results.json instead of replacing it).
   const have = new Set(results.map((r) => `${r.seed}/${r.name}`));
-  for (const f of (await readdir(runsDir)).filter((f) => f.endsWith('.json')).sort()) {
+  const thisRun = new Set(methods.flatMap((m) => Array.from({ length: seeds }, (_, i) => `s${i + 1}-${m.replace(/[^A-Za-z0-9_.-]+/g, '_')}.json`)));
+  for (const f of (await readdir(runsDir)).filter((f) => f.endsWith('.json') && !thisRun.has(f)).sort()) {
     try {
       const saved = JSON.parse(await readFile(join(runsDir, f), 'utf8')) as { config: string; result: MethodResult };
       if (saved.config === configKey && known.includes(saved.result.name) && !have.has(`${saved.result.seed}/${saved.result.name}`)) {
