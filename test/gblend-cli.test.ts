@@ -1,5 +1,5 @@
 // `blendwarp gblend` end to end, in process: the default data (every method) and a small AV-MNIST.
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect, it, vi } from 'vitest';
@@ -32,7 +32,7 @@ it('runs every method on the default data, prints the table, writes results.json
   const text = await run(args);
   const res = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as Results;
   const names = res.methods.map((m) => m.name);
-  expect(names).toEqual(['uni:left', 'uni:right', 'naive', 'dropout', 'pretrain', 'aux', 'gblend-offline', 'gblend-online', 'gblend-grad', 'early', 'late-mean', 'late-max', 'late-product', 'mid-concat', 'se-gate', 'lmf', 'gblend-online-raw']);
+  expect(names).toEqual(['uni:left', 'uni:right', 'naive', 'dropout', 'pretrain', 'aux', 'gblend-offline', 'gblend-online', 'gblend-prop1', 'gblend-grad-perhead', 'early', 'late-mean', 'late-max', 'late-product', 'mid-concat', 'se-gate', 'lmf', 'gblend-online-raw', 'gblend-online+heads', 'gblend-offline+heads', 'late-product-gblend']);
   for (const m of res.methods) {
     expect(m.top1, m.name).toBeGreaterThan(0.13); // above chance (0.1; 3 standard errors on 1000 test examples) after 3 epochs on 400 examples
     expect(m.top5).toBeGreaterThanOrEqual(m.top1);
@@ -43,6 +43,11 @@ it('runs every method on the default data, prints the table, writes results.json
   expect(Object.values(weights('aux'))).toEqual([1 / 3, 1 / 3, 1 / 3]);
   expect(Object.values(weights('gblend-offline')).reduce((a, b) => a + b, 0)).toBeCloseTo(1, 9);
   expect(res.methods.find((m) => m.name === 'naive')!.weights).toBeNull();
+  // late-product-gblend reuses gblend-offline's estimate at initialisation (same seed, same model).
+  const first = (n: string) => (res.runs.find((r) => r.name === n)!.estimates[0] as { raw: number[] }).raw;
+  expect(first('late-product-gblend')).toEqual(first('gblend-offline'));
+  expect(Object.keys(weights('late-product-gblend'))).toEqual(['left', 'right']);
+  expect(Object.values(weights('late-product-gblend')).reduce((a, b) => a + b, 0)).toBeCloseTo(1, 9);
   // Online: one estimate per super-epoch (warm-up 1, then 1 each) = 3 per seed.
   expect(res.runs.filter((r) => r.name === 'gblend-online').map((r) => r.estimates.length)).toEqual([3, 3]);
   expect(text).toMatch(/Method\s+Top-1\s+Top-5\s+Weights \[left, right, fused\]/);
@@ -53,10 +58,14 @@ it('runs every method on the default data, prints the table, writes results.json
     expect(svg).toContain('<polyline');
   }
   // A rerun finds every (seed, method) finished and prints the same table without training.
-  const t0 = Date.now();
+  // (no wall-clock bound: the finished runs and checkpoints are not rewritten, i.e. nothing retrained)
+  const stamp = () => [...readdirSync(join(out, 'runs')), ...readdirSync(join(out, 'checkpoints'))].sort()
+    .map((f) => { const p = existsSync(join(out, 'runs', f)) ? join(out, 'runs', f) : join(out, 'checkpoints', f); return `${f}:${statSync(p).mtimeMs}`; });
+  const before = stamp();
   const again = await run(args);
-  expect(Date.now() - t0).toBeLessThan(5000);
-  expect(again.split('\n').slice(0, 19)).toEqual(text.split('\n').slice(0, 19));
+  expect(stamp()).toEqual(before);
+  expect(again.split('\n').slice(0, 23)).toEqual(text.split('\n').slice(0, 23));
+  expect(text).toMatch(/naive joint training \d+\.\d% is (BELOW|not below) the best single modality uni:(left|right)/);
 });
 
 it.skipIf(!fsddDir)('runs a small AV-MNIST (FSDD audio + MNIST images, unseen test speaker)', async () => {
@@ -86,11 +95,37 @@ it('runs on a user folder with a manifest (per-example .npy files, one .npy arra
   writeFileSync(join(dir, 'b.npy'), encodeNpy(b, [n, 3]));
   writeFileSync(join(dir, 'manifest.json'), JSON.stringify({ classes: ['x', 'y', 'z'], modalities: [{ name: 'a', format: 'npy' }, { name: 'b', format: 'npy', file: 'b.npy' }], examples }));
   const out = tmp();
-  await run(['--backend', 'wasm', '--data', dir, '--methods', 'uni:a,naive,gblend-online', '--epochs', '3', '--warmup', '1', '--super-epoch', '1', '--out', out]);
-  const res = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as Results & { data: { train: number; test: number } };
+  const common = ['--backend', 'wasm', '--data', dir, '--epochs', '3', '--warmup', '1', '--super-epoch', '1', '--seeds', '2', '--out', out];
+  await run([...common, '--methods', 'uni:a,naive,gblend-online']);
+  // A second run of other methods into the same --out merges; the old name gblend-grad is accepted.
+  const text = await run([...common, '--methods', 'uni:b,aux,gblend-grad']);
+  type R = Results & { data: { train: number; test: number; notes: string[] }; comparisons: { a: string; b: string; n: number; p_value: number | null; ci95: number[] }[]; validation: Record<string, { groups: string[] }> };
+  const res = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as R;
   expect(res.data.train).toBe(75);
   expect(res.data.test).toBe(15);
+  expect(res.data.notes[0]).toMatch(/a: per feature, b: per feature/);
+  expect(res.methods.map((m) => m.name)).toEqual(['uni:a', 'uni:b', 'naive', 'aux', 'gblend-online', 'gblend-grad-perhead']);
   expect(Object.keys(res.methods.find((m) => m.name === 'gblend-online')!.weights!)).toEqual(['a', 'b', 'fused']);
+  const pairs = res.comparisons.map((c) => `${c.a} vs ${c.b}`);
+  expect(pairs).toEqual(expect.arrayContaining(['gblend-online vs naive', 'gblend-online vs aux', 'naive vs aux']));
+  for (const c of res.comparisons) expect(c.n).toBe(2);
+  expect(text).toMatch(/Paired over seeds/);
+  // V: whole groups, recorded per seed, the same when the examples come in another order.
+  expect(Object.keys(res.validation)).toEqual(['1', '2']);
+  for (const v of Object.values(res.validation)) for (const g of v.groups) expect(['g0', 'g1', 'g2', 'g3', 'g4']).toContain(g);
+  const man = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8'));
+  const rev = tmp();
+  mkdirSync(join(rev, 'a'));
+  for (let i = 0; i < n; i++) writeFileSync(join(rev, 'a', `${i}.npy`), readFileSync(join(dir, 'a', `${i}.npy`)));
+  const order = [...man.examples.keys()].reverse();
+  const b2 = new Float32Array(n * 3);
+  order.forEach((src: number, i: number) => b2.set(b.subarray(src * 3, src * 3 + 3), i * 3));
+  writeFileSync(join(rev, 'b.npy'), encodeNpy(b2, [n, 3]));
+  writeFileSync(join(rev, 'manifest.json'), JSON.stringify({ ...man, examples: order.map((i: number) => man.examples[i]) }));
+  const out2 = tmp();
+  await run(['--backend', 'wasm', '--data', rev, '--epochs', '1', '--seeds', '2', '--methods', 'uni:a', '--out', out2]);
+  expect(JSON.parse(readFileSync(join(out2, 'results.json'), 'utf8')).validation).toEqual(res.validation);
+  await expect(main(['--backend', 'wasm', '--data', dir, '--pca', '3', '--out', tmp()])).rejects.toThrow(/--pca: AV-MNIST options; they do not apply to --data/);
   rmSync(join(dir, 'a', '7.npy'));
   await expect(main(['--backend', 'wasm', '--data', dir, '--out', tmp()])).rejects.toThrow(/manifest\.json: examples\[7\], modality "a": cannot read "a\/7\.npy"/);
 });

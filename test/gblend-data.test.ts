@@ -104,6 +104,30 @@ describe('manifest folders', () => {
     files.delete('a3.wav');
     await expect(loadManifestDataset(man, read, 'm.json')).rejects.toThrow('m.json: examples[3], modality "audio": cannot read "a3.wav" (ENOENT)');
   });
+
+  it('reads a file shared by several examples once; vector features standardised per feature, wav with one mean/std', async () => {
+    const files = new Map<string, Uint8Array>();
+    const examples = [];
+    for (let c = 0; c < 2; c++) files.set(`c${c}.wav`, encodeWav([Float32Array.from({ length: 2000 }, (_, t) => 0.5 * Math.sin((2 * Math.PI * (200 + 300 * c) * t) / 8000))], 8000));
+    // Two columns of very different scales: 1000 x and 0.001 x.
+    const tab = new Float32Array(20);
+    for (let i = 0; i < 10; i++) { tab[2 * i] = 1000 * (i % 3); tab[2 * i + 1] = 0.001 * (i % 4); examples.push({ audio: `c${i % 2}.wav`, label: String(i % 2), split: i < 8 ? 'train' : 'test' }); }
+    files.set('t.npy', encodeNpy(tab, [10, 2]));
+    const man = parseManifest(JSON.stringify({ classes: ['0', '1'], modalities: [{ name: 'audio', format: 'wav', features: { nMels: 8, frames: 4 } }, { name: 'tab', format: 'npy', file: 't.npy' }], examples }));
+    const reads = new Map<string, number>();
+    const read = async (p: string) => { reads.set(p, (reads.get(p) ?? 0) + 1); return files.get(p)!; };
+    const { train, notes } = await loadManifestDataset(man, read, 'm.json');
+    expect(reads.get('c0.wav')).toBe(1);
+    expect(reads.get('c1.wav')).toBe(1);
+    expect(notes[0]).toMatch(/audio: one mean\/std, tab: per feature/);
+    const t = train.modalities[1]!.data;
+    for (const j of [0, 1]) {
+      const col = Array.from({ length: 8 }, (_, r) => t[2 * r + j]!);
+      const mu = col.reduce((a, b) => a + b, 0) / 8, sd = Math.sqrt(col.reduce((a, b) => a + (b - mu) ** 2, 0) / 8);
+      expect(mu).toBeCloseTo(0, 5);
+      expect(sd).toBeCloseTo(1, 4); // the 0.001-scale column is not buried under the 1000-scale one
+    }
+  });
 });
 
 describe('AV-MNIST', () => {

@@ -5,7 +5,7 @@ import * as bw from '../src/index.js';
 import type { Dataset } from '../src/gblend/data.js';
 import { averagePrecision, rocAuc, topK, crossEntropy } from '../src/gblend/metrics.js';
 import { BlendModel } from '../src/gblend/model.js';
-import { applyFloor, batchTensors, blendWeights, derivedSeed, gbEstimate, gradientEstimate, ogrBetween, smoothWeights, type Splits, type TrainConfig } from '../src/gblend/train.js';
+import { applyFloor, batchTensors, blendWeights, derivedSeed, gbEstimate, gradientEstimate, ogrBetween, prop1Estimate, smoothWeights, type Splits, type TrainConfig } from '../src/gblend/train.js';
 import { backendsUnderTest, hostRng, useBackend } from './harness.js';
 
 
@@ -103,7 +103,38 @@ describe.each(backendsUnderTest())('estimators on %s', (backend) => {
     expect(weights.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 12);
   });
 
-  it('the direct estimator (Proposition 1) over several batch pairs equals the host means of <g_V, g_T> and (<g_T, g_T> - <g_T, g_V>)^2', async () => {
+  it('Proposition 1 (gblend-prop1): G_k = <g*_V of the target, v_k>, O_k = <g^T - g*, v_k> over all parameters, computed on the host', async () => {
+    const train = blobs(40, 5, [1, 0.5]), val = blobs(30, 6, [1, 0.5]);
+    const splits: Splits = { train, trainEval: train, val };
+    const m = model();
+    const est = await prop1Estimate(m, splits, cfg, 1, 0);
+    const params = m.params.list();
+    const gradOn = async (ds: Dataset, h: number) => {
+      const r = bw.valueAndGrads(() => {
+        const xs = ds.modalities.map((mod) => bw.tensor(mod.data, [ds.labels.length, ...mod.shape]));
+        return bw.softmaxCrossEntropy(m.forward(xs, { heads: [h] })[h]!, bw.tensor(ds.labels, [ds.labels.length], 'i32'));
+      }, params);
+      const flat = (await bw.readAll(r.grads)).flatMap((g) => [...(g as Float32Array)]);
+      r.value.dispose(); r.grads.forEach((g) => g.dispose());
+      return flat;
+    };
+    const dot = (a: number[], b: number[]) => a.reduce((s, v, i) => s + v * b[i]!, 0);
+    const gStar = await gradOn(val, 2), gT = await gradOn(train, 2);
+    for (let h = 0; h <= 2; h++) {
+      const v = await gradOn(train, h);
+      expect(est.dG[h]).toBeCloseTo(dot(gStar, v), 4);
+      expect(Math.abs(est.dO[h]!)).toBeCloseTo(Math.abs(dot(gT, v) - dot(gStar, v)), 4);
+    }
+    // A unimodal head meets the target only on its encoder: not the per-head estimator's numbers.
+    const per = await gradientEstimate(m, splits, cfg, 1, 0);
+    expect(Math.abs(per.dG[0]! - est.dG[0]!)).toBeGreaterThan(1e-6);
+    // The fused head's G and O are the per-head estimator's (same gradients, same space).
+    expect(est.dG[2]).toBeCloseTo(per.dG[2]!, 4);
+    expect(est.weights).toEqual(blendWeights(est.dG, est.dO));
+    m.dispose();
+  });
+
+  it('the per-head first-order estimator (gblend-grad-perhead) over several batch pairs equals the host means of <g_V, g_T> and (<g_T, g_T> - <g_T, g_V>)^2', async () => {
     // Batches of 4 * batchSize = 12 out of 40 / 30 examples: each of the 3 pairs sees other examples.
     const train = blobs(40, 5, [1, 0.5]), val = blobs(30, 6, [1, 0.5]);
     const splits: Splits = { train, trainEval: train, val };
@@ -144,7 +175,7 @@ describe.each(backendsUnderTest())('estimators on %s', (backend) => {
     m.dispose();
   });
 
-  it('the direct estimator (Proposition 1) equals G = <g_V, g_T>, O = <g_T - g_V, g_T> computed on the host', async () => {
+  it('the per-head first-order estimator (gblend-grad-perhead) equals G = <g_V, g_T>, O = <g_T - g_V, g_T> computed on the host', async () => {
     // With T and V no larger than 4 batches, each gradient is the full-set gradient (order-free).
     const train = blobs(40, 5, [1, 0.5]), val = blobs(30, 6, [1, 0.5]);
     const splits: Splits = { train, trainEval: train, val };

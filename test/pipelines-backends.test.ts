@@ -25,7 +25,7 @@ const gbOpts: GBlendOptions = {
   train: { optimizer: 'adam', lr: 0.01, batchSize: 16 },
   encoders: { a: { kind: 'mlp', hidden: [16] }, b: { kind: 'mlp', hidden: [16] } },
 };
-const GB_METHODS = ['gblend-online', 'gblend-grad'] as const;
+const GB_METHODS = ['gblend-online', 'gblend-grad', 'gblend-prop1'] as const;
 
 async function gblendRuns(): Promise<Record<string, MethodResult>> {
   const train = blobs(96, 1), test = blobs(60, 2);

@@ -201,8 +201,10 @@ describe('prepareData: bad input is named', () => {
   it('non-integer label map', async () => {
     await expect(prepareData({ ...base(), tests: [{ vol: ref('t.nii', img(7)), seg: ref('tseg.nii', img(2)) }] }, o)).rejects.toThrow(/tseg\.nii: voxel \d+ holds .*non-negative integers/);
   });
-  it('a label map with none of the evaluation labels', async () => {
-    await expect(prepareData({ ...base(), atlas: { vol: ref('atlas.nii', img(3)), seg: ref('aseg.nii', new Int16Array(64).fill(77), [8, 8, 1], 'int16') } }, o)).rejects.toThrow(/aseg\.nii: the label map holds none of the 30/);
+  it('a label map with none of the evaluated labels (the ids the atlas holds), an atlas without labels', async () => {
+    // The atlas holds only id 77 (not an aseg: no right-hemisphere ids), so 77 is the one evaluated label.
+    await expect(prepareData({ ...base(), atlas: { vol: ref('atlas.nii', img(3)), seg: ref('aseg.nii', new Int16Array(64).fill(77), [8, 8, 1], 'int16') } }, o)).rejects.toThrow(/t_seg\.nii: the label map holds none of the 1 evaluated labels \(ids present in aseg\.nii: ids 77\)/);
+    await expect(prepareData({ ...base(), atlas: { vol: ref('atlas.nii', img(3)), seg: ref('zero.nii', new Int16Array(64), [8, 8, 1], 'int16') } }, o)).rejects.toThrow(/zero\.nii: the atlas label map holds no label other than 0/);
   });
   it('NaN voxels', async () => {
     const bad = img(5);

@@ -45,7 +45,7 @@ describe('preprocessing', () => {
   it('remaps FreeSurfer labels to class indices; rejects non-integer maps and maps with none of the 30', () => {
     expect(Array.from(remapLabels(vol([0, 2, 41, 77, 63, 1000], [6, 1, 1], 'int16'), 's'))).toEqual([0, 1, 18, 0, 30, 0]);
     expect(() => remapLabels(vol([0, 2.5, 41, 0], [4, 1, 1]), 'img.nii')).toThrow(/img\.nii: voxel 1 holds 2.5; a label map must hold non-negative integers/);
-    expect(() => remapLabels(vol([0, 1, 5, 77], [4, 1, 1], 'int16'), 'other.nii')).toThrow(/other\.nii: the label map holds none of the 30 evaluation labels/);
+    expect(() => remapLabels(vol([0, 1, 5, 77], [4, 1, 1], 'int16'), 'other.nii')).toThrow(/other\.nii: the label map holds none of the 30 evaluated labels/);
   });
 
   it('checks grids: dimensions, matrices, origins (a 2D slice may move along its normal)', () => {

@@ -28,7 +28,7 @@ describe('blendwarp synth run on ../shared/data/brain/2d', () => {
     process.stdout.write = ((s: string) => { printed += s; return true; }) as typeof w;
     process.stderr.write = (() => true) as typeof e;
     try { expect(await main(argv)).toBe(0); } finally { process.stdout.write = w; process.stderr.write = e; }
-    expect(printed).toMatch(/\| Method \| Dice mean \(std\) \|/);
+    expect(printed).toMatch(/\| Method \| Dice mean \(std pooled\) \|/);
     const r = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8'));
     expect(r.methods.map((m: { name: string }) => m.name)).toEqual(['affine', 'sas', 'sas-aug', 'rand-aug', 'ours-coupled', 'ours-indep', 'ours-indep+rand-aug']);
     const dice = Object.fromEntries(r.methods.map((m: { name: string; dice_mean: number }) => [m.name, m.dice_mean]));

@@ -11,8 +11,9 @@ import { parseArgs } from 'node:util';
 import './node-inflate.js';
 import { setBackend, type BackendName } from '../index.js';
 import { Rng } from '../ops/create.js';
+import { comparisonsTable, COMPARISON_METHOD, pairedComparison, type Comparison } from '../stats/paired.js';
 import {
-  aggregate, allMethods, isMultiModal, STATIC_METHODS, buildAvMnist, buildTwoViewMnist, DEFAULT_GUARDS, derivedSeed, loadManifestDataset, loadMnistDigits, loadMnistPackageDigits, lossChart,
+  aggregate, allMethods, isMultiModal, METHOD_ALIASES, STATIC_METHODS, buildAvMnist, buildTwoViewMnist, DEFAULT_GUARDS, derivedSeed, loadManifestDataset, loadMnistDigits, loadMnistPackageDigits, lossChart,
   ogrChart, runMethod, weightsChart, type EncoderSpec, type GBlendOptions, type MethodResult, type TrainTest,
 } from '../gblend/index.js';
 import { parseManifest } from '../io/manifest.js';
@@ -39,8 +40,16 @@ data:
   --clips N                   AV-MNIST: at most N clips per speaker and digit
   --per-class N               default data: training images per class (default 300, at most 300;
                               the other 100 of the 400 shipped per class are the test set)
+                              (the AV-MNIST flags apply to --data avmnist only and --per-class to
+                              --data default only: given with other data they are refused)
+                              DIR data: vector features (npy/npz rows) are standardised per feature,
+                              other modalities with one mean/std; V draws whole groups by sorted name
 methods and training:
-  --methods a,b,...           default: all (${'uni:<modality>, naive, dropout, pretrain, aux, gblend-offline, gblend-online, gblend-grad, early, late-mean, late-max, late-product, mid-concat, se-gate, lmf, gblend-online-raw'})
+  --methods a,b,...           default: all (${'uni:<modality>, naive, dropout, pretrain, aux, gblend-offline, gblend-online, gblend-prop1, gblend-grad-perhead, early, late-mean, late-max, late-product, mid-concat, se-gate, lmf, gblend-online-raw, gblend-online+heads, gblend-offline+heads, late-product-gblend'})
+                              gblend-prop1: Proposition 1 (target's validation gradient vs each head's
+                              training gradient, all parameters); gblend-grad-perhead: per-head
+                              first-order GB_Estimate ("gblend-grad" is accepted as its old name)
+                              rerunning some methods into the same --out merges them into results.json
   --epochs N                  training epochs per method (default 20, quick 8)
   --seeds N                   seeds 1..N (default 1)
   --optimizer sgd|adam|adagrad (default adam)   --lr X (default 1e-3; sgd 0.01)   --batch N (default 32)
@@ -52,6 +61,7 @@ methods and training:
   --offline-epochs N          GB_Estimate epochs for offline G-Blend (default: --epochs)
   --guard-floor X --guard-smoothing X --guard-memorised X   online/grad guards (default ${DEFAULT_GUARDS.floor}, ${DEFAULT_GUARDS.smoothing}, ${DEFAULT_GUARDS.memorisedLoss}; 0 turns one off)
   --guard-no-gain 0|1         keep the previous weights when no head improved on V (default 1)
+  --offline-floor X           floor on offline G-Blend's weights (Algorithm 2 has none; default 0.05, 0 = off)
 output:
   --out DIR                   results.json, weights.svg, losses.svg, ogr.svg, checkpoints/ (default gblend-out)
   --quick                     a small, fast configuration (about a minute on 2 cores)
@@ -75,7 +85,7 @@ const OPTIONS = {
       methods: { type: 'string' }, epochs: { type: 'string' }, seeds: { type: 'string' }, optimizer: { type: 'string' }, lr: { type: 'string' },
       batch: { type: 'string' }, 'weight-decay': { type: 'string' }, encoder: { type: 'string' }, 'val-fraction': { type: 'string' },
       metric: { type: 'string' }, warmup: { type: 'string' }, 'super-epoch': { type: 'string' }, 'offline-epochs': { type: 'string' },
-      'guard-floor': { type: 'string' }, 'guard-smoothing': { type: 'string' }, 'guard-memorised': { type: 'string' }, 'guard-no-gain': { type: 'string' },
+      'guard-floor': { type: 'string' }, 'guard-smoothing': { type: 'string' }, 'guard-memorised': { type: 'string' }, 'guard-no-gain': { type: 'string' }, 'offline-floor': { type: 'string' },
       out: { type: 'string', default: 'gblend-out' }, workers: { type: 'string' }, quick: { type: 'boolean', default: false }, backend: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
 } as const;
@@ -103,7 +113,7 @@ export async function main(argv: string[]): Promise<number> {
   // Method names that do not depend on the data are checked before it loads (uni:<modality> after).
   const requested = values.methods ? values.methods.split(',').map((s) => s.trim()).filter(Boolean) : null;
   for (const m of requested ?? []) {
-    if (!(m.startsWith('uni:') && m.length > 4) && !STATIC_METHODS.includes(m)) throw new Error(`--methods: unknown method "${m}" (expected uni:<modality> or some of: ${STATIC_METHODS.join(', ')})`);
+    if (!(m.startsWith('uni:') && m.length > 4) && !STATIC_METHODS.includes(m) && !(m in METHOD_ALIASES)) throw new Error(`--methods: unknown method "${m}" (expected uni:<modality> or some of: ${STATIC_METHODS.join(', ')})`);
   }
   const opts: GBlendOptions = {
     epochs,
@@ -120,10 +130,15 @@ export async function main(argv: string[]): Promise<number> {
       memorisedLoss: num('--guard-memorised', values['guard-memorised'], DEFAULT_GUARDS.memorisedLoss, { min: 0 }),
       keepWhenNoGain: num('--guard-no-gain', values['guard-no-gain'], 1, { int: true, min: 0 }) === 1,
     },
+    offlineFloor: num('--offline-floor', values['offline-floor'], DEFAULT_GUARDS.floor, { min: 0 }),
   };
   await setBackend(backend);
 
-  // ---- data
+  // ---- data: flags that do not apply to the chosen data are refused, not ignored
+  const kindArg = values.data!;
+  const avFlags = (['fsdd', 'test-speakers', 'reuse', 'pca', 'noise', 'clips'] as const).filter((f) => values[f] !== undefined);
+  if (kindArg !== 'avmnist' && avFlags.length) throw new Error(`--${avFlags.join(', --')}: AV-MNIST options; they do not apply to --data ${kindArg}`);
+  if (kindArg !== 'default' && values['per-class'] !== undefined) throw new Error(`--per-class: applies to --data default only, not --data ${kindArg}`);
   const dataSeed = new Rng(derivedSeed(0, 5, 0));
   const u = () => dataSeed.uniform();
   let data: TrainTest;
@@ -151,7 +166,11 @@ export async function main(argv: string[]): Promise<number> {
     data = await loadManifestDataset(parseManifest(text, mpath), async (p) => new Uint8Array(await readFile(join(dir, p))), mpath);
   }
   const modNames = data.train.modalities.map((m) => m.name);
-  const methods = requested ?? allMethods(modNames);
+  const methods = (requested ?? allMethods(modNames)).map((m) => {
+    const now = METHOD_ALIASES[m];
+    if (now) process.stderr.write(`--methods: "${m}" is the old name of "${now}" (deprecated; results are reported as ${now})\n`);
+    return now ?? m;
+  });
   const known = allMethods(modNames);
   for (const m of methods) if (!known.includes(m)) throw new Error(`--methods: unknown method "${m}" (expected some of: ${known.join(', ')})`);
   if (modNames.length < 2) {
@@ -212,6 +231,47 @@ export async function main(argv: string[]): Promise<number> {
   } finally {
     for (const w of pool) await w.terminate();
   }
+  // Runs of other methods/seeds made earlier into this --out with the same configuration are merged
+  // in (a rerun of a subset of methods updates results.json instead of replacing it).
+  const have = new Set(results.map((r) => `${r.seed}/${r.name}`));
+  const thisRun = new Set(methods.flatMap((m) => Array.from({ length: seeds }, (_, i) => `s${i + 1}-${m.replace(/[^A-Za-z0-9_.-]+/g, '_')}.json`)));
+  for (const f of (await readdir(runsDir)).filter((f) => f.endsWith('.json') && !thisRun.has(f)).sort()) {
+    try {
+      const saved = JSON.parse(await readFile(join(runsDir, f), 'utf8')) as { config: string; result: MethodResult };
+      if (saved.config === configKey && known.includes(saved.result.name) && !have.has(`${saved.result.seed}/${saved.result.name}`)) {
+        results.push(saved.result);
+        have.add(`${saved.result.seed}/${saved.result.name}`);
+      }
+    } catch { /* not a run file */ }
+  }
+  results.sort((a, b) => known.indexOf(a.name) - known.indexOf(b.name) || a.seed - b.seed);
+  const seedsRun = [...new Set(results.map((r) => r.seed))].sort((a, b) => a - b);
+
+  // ---- statistics: paired over seeds, every method against naive, aux, the best single modality and late-product
+  const top1Of = (name: string) => new Map(results.filter((r) => r.name === name).map((r) => [r.seed, r.top1]));
+  const names = [...new Set(results.map((r) => r.name))];
+  const meanTop1 = (name: string) => { const v = [...top1Of(name).values()]; return v.reduce((a, b) => a + b, 0) / v.length; };
+  const unis = names.filter((n) => n.startsWith('uni:'));
+  const bestUni = unis.length ? unis.reduce((a, b) => (meanTop1(b) > meanTop1(a) ? b : a)) : null;
+  const comparisons: Comparison[] = [];
+  // late-product too: the strongest baseline measured so far (docs/gblend-results.md).
+  for (const b of ['naive', 'aux', ...(bestUni ? [bestUni] : []), 'late-product']) {
+    if (!names.includes(b)) continue;
+    const tb = top1Of(b);
+    for (const a of names) {
+      if (a === b) continue;
+      const ta = top1Of(a);
+      const common = [...ta.keys()].filter((s) => tb.has(s)).sort((x, y) => x - y);
+      if (common.length) comparisons.push(pairedComparison(a, common.map((s) => ta.get(s)!), b, common.map((s) => tb.get(s)!)));
+    }
+  }
+  let regime: string | null = null;
+  if (bestUni && names.includes('naive')) {
+    const c = comparisons.find((x) => x.a === 'naive' && x.b === bestUni);
+    const below = meanTop1('naive') < meanTop1(bestUni);
+    regime = `naive joint training ${(100 * meanTop1('naive')).toFixed(1)}% is ${below ? 'BELOW' : 'not below'} the best single modality ${bestUni} ${(100 * meanTop1(bestUni)).toFixed(1)}%` +
+      `${c ? ` (paired over ${c.n} seeds: ${(100 * c.mean_diff).toFixed(1)} points, p = ${c.p_value ?? 'n/a'})` : ''}: ${below ? 'the regime the paper is about' : 'the paper\'s problem does not arise here'}`;
+  }
 
   // ---- table, results.json, plots
   const agg = aggregate(results);
@@ -220,17 +280,23 @@ export async function main(argv: string[]): Promise<number> {
   const multi = agg[0]?.mAP !== undefined;
   const lines = [`${'Method'.padEnd(20)} ${'Top-1'.padStart(13)} ${(multi ? 'mAP' : 'Top-5').padStart(13)}${multi ? ` ${'mAUC'.padStart(6)}` : ''}  Weights [${headKeys.join(', ')}]`];
   for (const a of agg) {
-    const w = a.weights ? `[${headKeys.map((h) => (a.weights![h] ?? NaN).toFixed(3)).join(', ')}]` : '-';
+    const w = a.weights ? `[${headKeys.map((h) => (a.weights![h] === undefined ? '-' : a.weights![h]!.toFixed(3))).join(', ')}]` : '-';
     const second = multi ? pct(a.mAP!).padStart(13) + ` ${pct(a.mAUC!).padStart(6)}` : `${pct(a.top5)} ± ${pct(a.top5_std)}`.padStart(13);
     lines.push(`${a.name.padEnd(20)} ${`${pct(a.top1)} ± ${pct(a.top1_std)}`.padStart(13)} ${second}  ${w}`);
   }
-  process.stdout.write(`\n${lines.join('\n')}\n(top-1/top-5 in %, mean ± std over ${seeds} seed${seeds > 1 ? 's' : ''}; test set: ${data.test.labels.length} examples)\n`);
+  process.stdout.write(`\n${lines.join('\n')}\n(top-1/top-5 in %, mean ± std over seeds ${seedsRun.join(', ')}; test set: ${data.test.labels.length} examples)\n`);
+  if (regime) process.stdout.write(`${regime}\n`);
+  if (comparisons.length) process.stdout.write(`\nPaired over seeds (top-1 of a minus b, as fractions; two-sided Wilcoxon signed-rank; 95% bootstrap CI of the mean):\n\n${comparisonsTable(comparisons)}`);
   await mkdir(out, { recursive: true });
   const json: GBlendResultsJson = {
     methods: agg.map((a) => ({ name: a.name, top1: a.top1, top1_std: a.top1_std, top5: a.top5, top5_std: a.top5_std, ...(a.mAP !== undefined ? { mAP: a.mAP, mAUC: a.mAUC } : {}), weights: a.weights, seeds: a.seeds })),
     data: { kind, notes: data.notes, modalities: data.train.modalities.map((m) => ({ name: m.name, shape: m.shape })), train: data.train.labels.length, test: data.test.labels.length },
-    config: { seeds, quick, ...opts, encoders },
-    runs: results.map((r) => ({ name: r.name, seed: r.seed, top1: r.top1, top5: r.top5, weights: r.weights, testHeads: r.testHeads, estimates: r.estimates, history: r.history })),
+    comparisons,
+    comparison_method: { ...COMPARISON_METHOD, pairing: 'seeds (the same seed: the same split, V and initialisation); values are top-1 accuracies as fractions' },
+    regime,
+    validation: Object.fromEntries(seedsRun.map((sd) => [String(sd), results.find((r) => r.seed === sd)?.validation ?? null])),
+    config: { seeds: seedsRun, quick, ...opts, encoders },
+    runs: results.map((r) => ({ name: r.name, seed: r.seed, top1: r.top1, top5: r.top5, weights: r.weights, validation: r.validation, testHeads: r.testHeads, estimates: r.estimates, history: r.history })),
     command: `blendwarp gblend ${argv.join(' ')}`,
   };
   await writeFile(join(out, 'results.json'), JSON.stringify(json, null, 1));

@@ -21,7 +21,13 @@ stages (each runs the ones before it, resuming from checkpoints in --out):
 data (one of):
   --data default                    generated brain-like phantoms (no files)
   --atlas VOL --atlas-seg SEG --unlabeled VOL [VOL...] --test VOL:SEG [VOL:SEG...] [--train VOL:SEG...]
-                                    NIfTI (.nii/.nii.gz) on one grid; labels are FreeSurfer aseg values
+                                    NIfTI (.nii/.nii.gz) on one voxel grid; axes permuted or flipped
+                                    against the atlas's are reoriented (outputs in each scan's own)
+  --unlabeled VOL:SEG                an unlabeled scan with its label map: the map is used ONLY to
+                                    report the spatial model's label-transfer Dice (results.json)
+  --labels FILE                     names the evaluated label ids: FreeSurfer LUT ("id name r g b a")
+                                    or "id name" lines; default: the ids the atlas label map holds
+                                    (FreeSurfer aseg ids: the paper's 30 labels); other ids = background
 
 options:
   --out DIR             outputs, checkpoints, results.json and inputs/ (the preprocessed atlas, its labels,
@@ -34,6 +40,10 @@ options:
   --methods a,b,...     among ${METHOD_NAMES.join(', ')} (default all that apply)
   --spatial-steps N, --appearance-steps N, --seg-steps N   per-network step counts
   --sas-finetune N      SAS: N steps of unsupervised test-time optimisation on each (atlas, test) pair
+  --refine-steps N      the same optimisation on each unlabeled scan before its field is used for
+                        synthesis (the amortised field refined per scan; default 0)
+  --appearance-smooth W weight of the appearance model's boundary-masked smoothness (default 1)
+  --boundary-radius R   c_x: voxels within R of an atlas label boundary may change sharply (default 1)
   --no-diffeo           plain displacement model (+ a backward network for the inverse)
   --synth-count N       synthesized examples written by the synthesize stage
   --export DIR          (synthesize and later) also write the synthesized training set for PyTorch:
@@ -79,13 +89,13 @@ export async function main(argv: string[]): Promise<number> {
     return 2;
   }
   const { values, tokens } = parseArgs({
-    args: joinNegativeNumbers(rest, ['dims', 'slice', 'downsample', 'steps', 'synth-count', 'spatial-steps', 'appearance-steps', 'seg-steps', 'sas-finetune', 'extra-slices', 'seed']),
+    args: joinNegativeNumbers(rest, ['dims', 'slice', 'downsample', 'steps', 'synth-count', 'spatial-steps', 'appearance-steps', 'seg-steps', 'sas-finetune', 'refine-steps', 'appearance-smooth', 'boundary-radius', 'export-count', 'extra-slices', 'seed']),
     options: {
-      data: { type: 'string' }, atlas: { type: 'string' }, 'atlas-seg': { type: 'string' },
+      data: { type: 'string' }, atlas: { type: 'string' }, labels: { type: 'string' }, 'atlas-seg': { type: 'string' },
       unlabeled: { type: 'string', multiple: true }, test: { type: 'string', multiple: true }, train: { type: 'string', multiple: true },
       out: { type: 'string', default: 'synth-out' }, dims: { type: 'string' }, slice: { type: 'string' }, downsample: { type: 'string', default: '1' },
       quick: { type: 'boolean', default: false }, steps: { type: 'string' }, methods: { type: 'string' }, 'no-diffeo': { type: 'boolean', default: false },
-      'synth-count': { type: 'string' }, 'spatial-steps': { type: 'string' }, 'appearance-steps': { type: 'string' }, 'seg-steps': { type: 'string' }, 'sas-finetune': { type: 'string' }, export: { type: 'string' }, 'export-count': { type: 'string' }, 'extra-slices': { type: 'string' }, seed: { type: 'string', default: '1' }, json: { type: 'boolean', default: false }, backend: { type: 'string' },
+      'synth-count': { type: 'string' }, 'spatial-steps': { type: 'string' }, 'appearance-steps': { type: 'string' }, 'seg-steps': { type: 'string' }, 'sas-finetune': { type: 'string' }, export: { type: 'string' }, 'export-count': { type: 'string' }, 'refine-steps': { type: 'string' }, 'appearance-smooth': { type: 'string' }, 'boundary-radius': { type: 'string' }, 'extra-slices': { type: 'string' }, seed: { type: 'string', default: '1' }, json: { type: 'boolean', default: false }, backend: { type: 'string' },
     },
     allowPositionals: true, strict: true, tokens: true,
   });
@@ -111,6 +121,13 @@ export async function main(argv: string[]): Promise<number> {
   config.appearance.steps = intOpt('--appearance-steps', values['appearance-steps'], 0) ?? config.appearance.steps;
   config.segmenter.steps = intOpt('--seg-steps', values['seg-steps'], 0) ?? config.segmenter.steps;
   config.spatial.testTimeSteps = intOpt('--sas-finetune', values['sas-finetune'], 0) ?? 0;
+  config.spatial.refineSteps = intOpt('--refine-steps', values['refine-steps'], 0) ?? 0;
+  config.appearance.boundaryRadius = intOpt('--boundary-radius', values['boundary-radius'], 0) ?? 1;
+  if (values['appearance-smooth'] !== undefined) {
+    const w = Number(values['appearance-smooth']);
+    if (!Number.isFinite(w) || w < 0) throw new Error(`--appearance-smooth: expected a number >= 0, got "${values['appearance-smooth']}"`);
+    config.appearance.smoothWeight = w;
+  }
   const count = intOpt('--synth-count', values['synth-count'], 0);
   if (count !== undefined) config.synthCount = count;
   const multiple = gridMultiple(config);
@@ -124,6 +141,7 @@ export async function main(argv: string[]): Promise<number> {
   if (values.data !== undefined) {
     if (values.data !== 'default') throw new Error(`--data: only "default" (generated phantoms) is built in, got "${values.data}"`);
     if (values.atlas || lists.unlabeled.length || lists.test.length) throw new Error('--data default and --atlas/--unlabeled/--test exclude each other');
+    if (values.labels) throw new Error('--labels applies to --atlas/--atlas-seg data; the phantoms (--data default) carry FreeSurfer labels');
     data = phantomData({ dims: dims ?? 2, multiple, seed: config.seed });
   } else {
     if (!values.atlas || !values['atlas-seg']) throw new Error('give --atlas VOL and --atlas-seg SEG (or --data default)');
@@ -133,9 +151,11 @@ export async function main(argv: string[]): Promise<number> {
     };
     const files: InputFiles = {
       atlas: { vol: await fileRef(values.atlas), seg: await fileRef(values['atlas-seg']) },
-      unlabeled: await Promise.all(lists.unlabeled.map(fileRef)),
+      unlabeled: await Promise.all(lists.unlabeled.map((v) => fileRef(v.includes(':') ? pairOf('--unlabeled', v)[0] : v))),
+      unlabeledSegs: await Promise.all(lists.unlabeled.map((v) => (v.includes(':') ? fileRef(pairOf('--unlabeled', v)[1]) : undefined))),
       tests: await Promise.all(lists.test.map((v) => labeled('--test', v))),
       train: await Promise.all(lists.train.map((v) => labeled('--train', v))),
+      ...(values.labels ? { labels: await fileRef(values.labels) } : {}),
     };
     data = await prepareData(files, { downsample: intOpt('--downsample', values.downsample, 1)!, dims, slice: intOpt('--slice', values.slice, 0), multiple,
       extraSlices: values['extra-slices']?.split(',').map((v) => intOpt('--extra-slices', v.trim(), 1)!) });

@@ -203,9 +203,23 @@ function addNoise(data: Float32Array, std: number, u: Uniform): void {
   }
 }
 
-/** Standardises each modality with the training rows' mean and std (one scalar pair per modality). */
-export function standardize(train: Dataset, others: Dataset[]): void {
+/**
+ * Standardises each modality with the training rows' mean and std: one scalar pair per modality, or
+ * one pair per feature (column) where perFeature[modality] is true (vector features of different
+ * scales, e.g. tabular views: one scalar pair would bury the small-scale ones). A constant feature
+ * gets std 1 (it stays constant, centred).
+ */
+export function standardize(train: Dataset, others: Dataset[], perFeature: readonly boolean[] = []): void {
   train.modalities.forEach((m, mi) => {
+    if (perFeature[mi]) {
+      const d = rowSize(m), n = m.data.length / d;
+      const mu = new Float64Array(d), s2 = new Float64Array(d);
+      for (let r = 0; r < n; r++) for (let j = 0; j < d; j++) { const v = m.data[r * d + j]!; mu[j]! += v; s2[j]! += v * v; }
+      const sd = new Float64Array(d);
+      for (let j = 0; j < d; j++) { mu[j]! /= n; const v = s2[j]! / n - mu[j]! ** 2; sd[j] = v > 1e-12 ? Math.sqrt(v) : 1; }
+      for (const ds of [train, ...others]) { const a = ds.modalities[mi]!.data; for (let i = 0; i < a.length; i++) { const j = i % d; a[i] = (a[i]! - mu[j]!) / sd[j]!; } }
+      return;
+    }
     let s = 0, s2 = 0;
     for (const v of m.data) { s += v; s2 += v * v; }
     const mu = s / m.data.length, sd = Math.sqrt(Math.max(1e-12, s2 / m.data.length - mu * mu));

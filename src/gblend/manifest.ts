@@ -16,6 +16,8 @@ export async function loadManifestDataset(man: Manifest, read: ReadFile, source 
   };
   const n = man.examples.length;
   const modalities = [] as Dataset['modalities'];
+  /** Vector features (npy/npz rows of shape [d]) are standardised per feature, others with one scalar pair. */
+  const perFeature: boolean[] = [];
   for (const m of man.modalities) {
     let shape: number[] = [], data: Float32Array;
     if (m.file) {
@@ -35,8 +37,13 @@ export async function loadManifestDataset(man: Manifest, read: ReadFile, source 
       data = arr.data;
     } else {
       const rows: Float32Array[] = [];
+      // Features are computed once per distinct file (examples may reuse a file, e.g. one clip paired
+      // with several images).
+      const cache = new Map<string, { data: Float32Array; shape: number[] }>();
       for (let i = 0; i < n; i++) {
         const path = man.examples[i]!.files[m.name]!;
+        const hit = cache.get(path);
+        if (hit) { rows.push(hit.data); continue; }
         const bytes = await readOr(path, `examples[${i}], modality "${m.name}"`);
         let row: { data: Float32Array; shape: number[] };
         if (m.format === 'wav') {
@@ -52,11 +59,13 @@ export async function loadManifestDataset(man: Manifest, read: ReadFile, source 
         if (i === 0) shape = row.shape;
         else if (row.shape.join(',') !== shape.join(',')) throw new Error(`${path}: modality "${m.name}" has shape [${row.shape.join(', ')}], examples[0] has [${shape.join(', ')}] (every example must match)`);
         rows.push(row.data);
+        cache.set(path, row);
       }
       data = new Float32Array(n * rows[0]!.length);
       rows.forEach((r, i) => data.set(r, i * r.length));
     }
     modalities.push({ name: m.name, shape, data });
+    perFeature.push((m.format === 'npy' || m.format === 'npz') && shape.length === 1);
   }
   const c = man.classes.length;
   const idxOf = (l: string | number) => (typeof l === 'number' ? l : man.classes.indexOf(l));
@@ -74,6 +83,7 @@ export async function loadManifestDataset(man: Manifest, read: ReadFile, source 
   if (testIdx.length === 0) throw new Error(`${source}: no example has "split": "test" (mark the test examples)`);
   const train = subset(all, trainIdx), test = subset(all, testIdx);
   checkClassesPresent(train, `${source} training`);
-  standardize(train, [test]);
-  return { train, test, notes: [`${source}: ${train.labels.length} training and ${test.labels.length} test examples; modalities ${modalities.map((m) => `${m.name} [${m.shape.join('x')}]`).join(', ')}`] };
+  standardize(train, [test], perFeature);
+  const std = modalities.map((m, i) => `${m.name}: ${perFeature[i] ? 'per feature' : 'one mean/std'}`).join(', ');
+  return { train, test, notes: [`${source}: ${train.labels.length} training and ${test.labels.length} test examples; modalities ${modalities.map((m) => `${m.name} [${m.shape.join('x')}]`).join(', ')}; standardised with the training rows' statistics (${std})`] };
 }

@@ -5,20 +5,29 @@
 // (seed, job, epoch)).
 import { MemoryStore, type BlobStore } from '../io/checkpoint-store.js';
 import { encodeCheckpoint, restoreCheckpoint } from '../nn/checkpoint.js';
+import { decodeSafetensors } from '../io/safetensors.js';
 import { Rng } from '../ops/create.js';
 import { checkClassesPresent, groupedSplit, rowSize, stratifiedSplit, subset, type Dataset } from './data.js';
 import type { HeadMetrics } from './metrics.js';
 import { softmaxRows } from './metrics.js';
 import { BlendModel, type EncoderSpec, type Fusion, type ModelConfig } from './model.js';
 import {
-  applyFloor, DEFAULT_GUARDS, derivedSeed, evaluate, gbEstimate, gradientEstimate, makeOptimizer, metricsOf, NO_GUARDS, ogrBetween,
+  applyFloor, DEFAULT_GUARDS, derivedSeed, evaluate, gbEstimate, gradientEstimate, makeOptimizer, metricsOf, NO_GUARDS, ogrBetween, prop1Estimate,
   predict, sequentialHeads, smoothWeights, trainEpoch, type EpochRecord, type Guards, type HeadRunner, type RunContext, type Splits,
   type TrainConfig, type WeightEstimate,
 } from './train.js';
 
-export const BASE_METHODS = ['naive', 'dropout', 'pretrain', 'aux', 'gblend-offline', 'gblend-online', 'gblend-grad'] as const;
+export const BASE_METHODS = ['naive', 'dropout', 'pretrain', 'aux', 'gblend-offline', 'gblend-online', 'gblend-prop1', 'gblend-grad-perhead'] as const;
 export const FUSION_METHODS = ['early', 'late-mean', 'late-max', 'late-product', 'mid-concat', 'se-gate', 'lmf'] as const;
-export const EXTRA_METHODS = ['gblend-online-raw'] as const;
+/**
+ * Beyond the paper: gblend-online-raw (no guards); gblend-online+heads / gblend-offline+heads (the
+ * same trained model, predicting with the product of the fused and every unimodal head's
+ * probabilities); late-product-gblend (late-product with each unimodal classifier's probabilities
+ * raised to the power of its offline G-Blend weight, renormalised over the unimodal heads).
+ */
+export const EXTRA_METHODS = ['gblend-online-raw', 'gblend-online+heads', 'gblend-offline+heads', 'late-product-gblend'] as const;
+/** Old names still accepted: name -> current name. */
+export const METHOD_ALIASES: Record<string, string> = { 'gblend-grad': 'gblend-grad-perhead' };
 
 /** Every method name for a dataset: uni:<modality> for each modality, then the rest. */
 /** Whether `name` needs two or more modalities (everything but the uni-modal baselines). */
@@ -53,7 +62,9 @@ export interface GBlendOptions {
   warmup?: number;
   superEpoch?: number;
   guards?: Guards;
-  /** Batch pairs per head for the gradient estimator. */
+  /** Floor applied to offline G-Blend's weights (Algorithm 2 has none: 0 = off; default 0.05, as before). */
+  offlineFloor?: number;
+  /** Batch pairs per head for the gradient estimators. */
   gradBatches?: number;
   lmfRank?: number;
 }
@@ -71,6 +82,8 @@ export interface MethodResult {
   estimates: WeightEstimate[];
   /** Test metrics of every head of the final model (null for heads that do not exist). */
   testHeads?: Record<string, HeadMetrics>;
+  /** The held-out V of this seed: group names (grouped V) or the number of examples. */
+  validation?: { groups?: string[]; examples: number };
 }
 
 interface JobState {
@@ -95,12 +108,31 @@ export function makeSplits(train: Dataset, opts: GBlendOptions, seed: number): S
   const u = () => rng.uniform();
   const frac = opts.valFraction ?? 0.1;
   const grouped = (opts.groupedVal ?? true) && !!train.groups && new Set(train.groups).size >= 2;
-  const s = grouped ? groupedSplit(train.groups!, { fraction: frac }, u) : stratifiedSplit(train.labels, train.classes, frac, u);
+  // V must not depend on the order groups appear in the input: rank groups by name (by id when
+  // unnamed) before the seeded draw.
+  const s = grouped ? groupedSplit(groupRanks(train), { fraction: frac }, u) : stratifiedSplit(train.labels, train.classes, frac, u);
   const T = subset(train, s.train), V = subset(train, s.heldOut);
   checkClassesPresent(T, 'training (T)');
   const cap = opts.train.trainEvalSize ?? 1000;
   const tPrime = T.labels.length > cap ? subset(T, stratifiedSplit(T.labels, T.classes, cap / T.labels.length, u).heldOut) : T;
   return { train: T, trainEval: tPrime, val: V };
+}
+
+/** Group ids replaced by the rank of the group's name (or id) among the sorted names. */
+function groupRanks(ds: Dataset): Int32Array {
+  const ids = [...new Set(ds.groups!)];
+  const key = (g: number) => ds.groupNames?.[g] ?? String(g).padStart(12, '0');
+  ids.sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
+  const rank = new Map(ids.map((g, i) => [g, i]));
+  return ds.groups!.map((g) => rank.get(g)!);
+}
+
+/** V of a split as recorded in results.json. */
+export function validationOf(splits: Splits): { groups?: string[]; examples: number } {
+  const v = splits.val;
+  if (!v.groups) return { examples: v.labels.length };
+  const gs = [...new Set(v.groups)].map((g) => v.groupNames?.[g] ?? String(g)).sort();
+  return { groups: gs, examples: v.labels.length };
 }
 
 /** The model a method trains on `ds` (encoders from the options, MLP [128, 64] by default). */
@@ -169,6 +201,26 @@ export async function runMethod(name: string, train: Dataset, test: Dataset, opt
   if (isMultiModal(name) && train.modalities.length < 2) {
     throw new Error(`${name}: needs two or more modalities, the data has one (${train.modalities.map((m) => m.name).join(', ')}); only uni:<modality> runs on it`);
   }
+  const r = await runMethodInner(METHOD_ALIASES[name] ?? name, train, test, opts, seed, ctx);
+  return { ...r, name, validation: validationOf(makeSplits(train, opts, seed)) };
+}
+
+/** Product of softmax probabilities of several heads' logits, as log-probabilities (scores). */
+function productScores(logits: Float32Array[], c: number, powers?: number[]): Float32Array {
+  const probs = logits.map((l) => softmaxRows(l, c));
+  const out = new Float32Array(probs[0]!.length);
+  for (let i = 0; i < out.length; i++) out[i] = probs.reduce((a, p, h) => a + (powers ? powers[h]! : 1) * Math.log(p[i]! + 1e-12), 0);
+  // Renormalise per row so the scores are log-probabilities (metricsOf's cross-entropy).
+  for (let r = 0; r < out.length / c; r++) {
+    let m = -Infinity; for (let j = 0; j < c; j++) m = Math.max(m, out[r * c + j]!);
+    let z = 0; for (let j = 0; j < c; j++) z += Math.exp(out[r * c + j]! - m);
+    const lz = m + Math.log(z);
+    for (let j = 0; j < c; j++) out[r * c + j]! -= lz;
+  }
+  return out;
+}
+
+async function runMethodInner(name: string, train: Dataset, test: Dataset, opts: GBlendOptions, seed: number, ctx: SeedContext = {}): Promise<MethodResult> {
   const store = ctx.store ?? new MemoryStore();
   const splits = makeSplits(train, opts, seed);
   const tc: TrainConfig = { ...opts.train, seed };
@@ -200,6 +252,35 @@ export async function runMethod(name: string, train: Dataset, test: Dataset, opt
     try {
       return await finish(model, cfg, state, 0, null, sub(test));
     } finally { model.dispose(); }
+  }
+
+  if (name === 'late-product-gblend') {
+    // Offline G-Blend's weights at phi^0 (the same estimate gblend-offline trains with), then the
+    // separately trained unimodal classifiers combined by a product weighted by those weights.
+    // gblend-offline of the same seed and configuration already made this estimate: reuse it from
+    // its checkpoint when it is in the store (same model configuration), else estimate here.
+    const cfg0 = modelConfig(train, opts);
+    let raw: number[] | null = null;
+    const offline = await store.load(fileOf(`s${seed}/gblend-offline`));
+    if (offline) {
+      const meta = decodeSafetensors(offline, fileOf(`s${seed}/gblend-offline`)).metadata;
+      if (meta['gblend.model'] === JSON.stringify(cfg0)) raw = (JSON.parse(meta['gblend.state']!) as JobState).estimates[0]?.raw ?? null;
+    }
+    if (!raw) {
+      const m0 = new BlendModel(cfg0, new Rng(tc.seed));
+      try {
+        ({ weights: raw } = await gbEstimate(cfg0, await m0.snapshot(), splits, tc, { epochs: opts.offlineEstimateEpochs ?? E, metric: opts.metric }, 1, `s${seed}/gblend-offline`, ctx, ctx.headRunner ?? sequentialHeads));
+      } finally { m0.dispose(); }
+    }
+    const uniW = raw.slice(0, k), sw = uniW.reduce((a, b) => a + b, 0);
+    const powers = uniW.map((v) => (k * v) / sw);
+    const logits: Float32Array[] = [];
+    for (const m of train.modalities) {
+      const { model, sub } = await uniJob(m.name);
+      try { logits.push((await predict(model, sub(test), [0]))[0]!); } finally { model.dispose(); }
+    }
+    const mm = metricsOf(productScores(logits, test.classes, powers), test);
+    return { name, seed, top1: mm.top1, top5: mm.top5, mAP: mm.mAP, mAUC: mm.mAUC, weights: Object.fromEntries(train.modalities.map((m, i) => [m.name, powers[i]! / k])), history: [], estimates: [{ epoch: 0, source: 'gb-estimate', raw, weights: powers.map((p) => p / k), dO: [], dG: [] }] };
   }
 
   if (name.startsWith('late-')) {
@@ -244,6 +325,21 @@ export async function runMethod(name: string, train: Dataset, test: Dataset, opt
     } finally { model.dispose(); }
   }
 
+  if (name === 'gblend-online+heads' || name === 'gblend-offline+heads') {
+    // The same trained model as the base method (its checkpoint is shared), predicting with the
+    // product of the fused and the unimodal heads' probabilities.
+    const base = name.replace('+heads', '');
+    const r = await runMethodInner(base, train, test, opts, seed, { ...ctx, store });
+    const cfg = modelConfig(train, opts);
+    const { model } = await trainJob(`s${seed}/${base}`, cfg, splits, tc, E, async () => { throw new Error(`${base}: checkpoint missing`); }, store, ctx);
+    try {
+      const all = Array.from({ length: k + 1 }, (_, i) => i);
+      const logits = (await predict(model, test, all)) as Float32Array[];
+      const mm = metricsOf(productScores(logits, test.classes), test);
+      return { ...r, name, top1: mm.top1, top5: mm.top5, mAP: mm.mAP, mAUC: mm.mAUC };
+    } finally { model.dispose(); }
+  }
+
   const onlyFused = Array.from({ length: k + 1 }, (_, i) => (i === k ? 1 : 0));
   const equal = Array.from({ length: k + 1 }, () => 1 / (k + 1));
   let fusion: Fusion = 'concat', dropoutRate: number | undefined, schedule: Schedule, init: Map<string, Float32Array> | undefined;
@@ -268,7 +364,7 @@ export async function runMethod(name: string, train: Dataset, test: Dataset, opt
         if (epoch !== 0 && state.weights) return null;
         const direct = await gradientEstimate(model, splits, tc, opts.gradBatches ?? 4, epoch);
         const { weights: raw, heads } = await gbEstimate(model.config, await model.snapshot(), splits, tc, { epochs: estEpochs, metric: opts.metric }, 1, `s${seed}/${name}`, ctx, ctx.headRunner ?? sequentialHeads);
-        return { epoch, source: 'gb-estimate', raw, weights: applyFloor(raw, guards.floor), dO: heads.map((h) => h.dO), dG: heads.map((h) => h.dG), direct };
+        return { epoch, source: 'gb-estimate', raw, weights: applyFloor(raw, opts.offlineFloor ?? DEFAULT_GUARDS.floor), dO: heads.map((h) => h.dO), dG: heads.map((h) => h.dG), direct };
       };
       break;
     }
@@ -292,11 +388,13 @@ export async function runMethod(name: string, train: Dataset, test: Dataset, opt
       };
       break;
     }
-    case 'gblend-grad': {
+    case 'gblend-grad-perhead': case 'gblend-prop1': {
+      const source = name === 'gblend-prop1' ? 'prop1' as const : 'gradient' as const;
+      const estimator = name === 'gblend-prop1' ? prop1Estimate : gradientEstimate;
       schedule = async (epoch, model, state) => {
-        const { weights: raw, dO, dG } = await gradientEstimate(model, splits, tc, opts.gradBatches ?? 4, epoch);
-        if (state.weights && guards.keepWhenNoGain && dG.every((v) => v <= 0)) return { epoch, source: 'gradient', raw, weights: state.weights, dO, dG, note: 'kept: no head improved on V (every dG <= 0)' };
-        return { epoch, source: 'gradient', raw, weights: guarded(raw, state.weights, guards), dO, dG };
+        const { weights: raw, dO, dG } = await estimator(model, splits, tc, opts.gradBatches ?? 4, epoch);
+        if (state.weights && guards.keepWhenNoGain && dG.every((v) => v <= 0)) return { epoch, source, raw, weights: state.weights, dO, dG, note: 'kept: no head improved on V (every dG <= 0)' };
+        return { epoch, source, raw, weights: guarded(raw, state.weights, guards), dO, dG };
       };
       break;
     }

@@ -2,13 +2,21 @@
 // the command line builds the file as a GBlendResultsJson. The documented contract (README):
 // {"methods": [{"name", "top1", "top1_std", "top5", "weights"}], ...}.
 import type { Aggregate, MethodResult } from './methods.js';
+import type { Comparison, COMPARISON_METHOD } from '../stats/paired.js';
 
 export interface GBlendResultsJson {
   /** Per method, mean and std over seeds (fractions in [0, 1]); `weights` per head name, or null. */
   methods: Aggregate[];
   data: { kind: string; notes: string[]; modalities: { name: string; shape: readonly number[] }[]; train: number; test: number };
+  /** Every method against naive, aux, the best single modality and late-product, paired over seeds. */
+  comparisons: Comparison[];
+  comparison_method: typeof COMPARISON_METHOD & { pairing: string };
+  /** Whether naive fell below the best single modality (the regime the paper is about), or null. */
+  regime: string | null;
+  /** Per seed: the held-out V (groups drawn by sorted name). */
+  validation: Record<string, MethodResult['validation'] | null>;
   config: Record<string, unknown>;
   /** Every (method, seed) run with its history and weight estimates. */
-  runs: Pick<MethodResult, 'name' | 'seed' | 'top1' | 'top5' | 'weights' | 'testHeads' | 'estimates' | 'history'>[];
+  runs: Pick<MethodResult, 'name' | 'seed' | 'top1' | 'top5' | 'weights' | 'validation' | 'testHeads' | 'estimates' | 'history'>[];
   command: string;
 }

@@ -47,7 +47,7 @@ export interface EpochRecord {
 
 export interface WeightEstimate {
   epoch: number;
-  source: 'fixed' | 'gb-estimate' | 'gradient';
+  source: 'fixed' | 'gb-estimate' | 'gradient' | 'prop1';
   /** Weights as estimated (after the clipping convention) and as used (after the guards). */
   raw: number[];
   weights: number[];
@@ -323,7 +323,8 @@ export async function gbEstimate(modelCfg: ModelConfig, snap: Map<string, Float3
 }
 
 /**
- * The direct estimator of Proposition 1: for head i, with v = grad L^T_i on a training batch and
+ * The per-head first-order GB_Estimate (method `gblend-grad-perhead`; formerly called "Proposition
+ * 1", which it is not: see prop1Estimate): for head i, with v = grad L^T_i on a training batch and
  * g = grad L^V_i on a held-out batch (over the head's parameters), G_i = mean <g, v> and
  * O_i^2 = mean <v - g, v>^2 over `batches` pairs; w_i = G_i / O_i^2 with the same clipping as
  * Algorithm 1. These are the first-order dG and dO of one step along v (the step size cancels).
@@ -356,5 +357,51 @@ export async function gradientEstimate(model: BlendModel, splits: Splits, cfg: T
     // blendWeights squares dO: pass the root mean square so dO^2 is the mean of the squares.
     dO.push(Math.sign(o || 1) * Math.sqrt(o2));
   }
+  return { weights: blendWeights(dG, dO), dG, dO };
+}
+
+/**
+ * Proposition 1 as the paper states it, in the shared parameter space (every parameter of the
+ * model): with g* = grad L^V of the target (the fused head's loss on a held-out batch of V, standing
+ * in for L*), g^T = grad L^T of the target on a training batch, and v_k = grad L^T_k of each head's
+ * training loss on the same training batch (zero on the parameters the head does not use),
+ *   G_k = E <g*, v_k>,  sigma_k^2 = E <g^T - g*, v_k>^2,  w_k = G_k / sigma_k^2
+ * normalised to sum 1 with the clipping convention of Algorithm 1 (blendWeights), expectations over
+ * `batches` (training batch, V batch) pairs. A unimodal head's v_k meets g* on its encoder: the
+ * estimate asks how much a step on head k's loss moves the target's validation loss, against how
+ * much of it is overfitting of the target.
+ */
+export async function prop1Estimate(model: BlendModel, splits: Splits, cfg: TrainConfig, batches: number, epoch: number): Promise<{ weights: number[]; dG: number[]; dO: number[] }> {
+  const rng = new Rng(derivedSeed(cfg.seed, 983, epoch));
+  const nT = splits.train.labels.length, nV = splits.val.labels.length;
+  const bs = Math.min(cfg.batchSize * 4, nT), bv = Math.min(cfg.batchSize * 4, nV);
+  const k = model.k, params = model.params.list();
+  const G = new Float64Array(k + 1), O2 = new Float64Array(k + 1), O = new Float64Array(k + 1);
+  for (let b = 0; b < batches; b++) {
+    const it = rng.permutation(nT), iv = rng.permutation(nV);
+    const gradOf = (ds: Dataset, idx: Int32Array, size: number, h: number) => valueAndGrads(() => {
+      const { xs, y, targets } = batchTensors(ds, idx, 0, size);
+      return headLoss(model.forward(xs, { heads: [h] })[h]!, y, targets);
+    }, params);
+    const target = gradOf(splits.val, iv, bv, k);
+    const heads = Array.from({ length: k + 1 }, (_, h) => gradOf(splits.train, it, bs, h));
+    // Gram over [g*, v_0 .. v_k]; g^T is v_k (the target's training gradient on the same batch).
+    const gram = gradGram([target.grads, ...heads.map((x) => x.grads)]);
+    let gm: Float32Array;
+    try {
+      gm = (await gram.data()) as Float32Array;
+    } finally {
+      for (const x of [gram, target.value, ...target.grads, ...heads.flatMap((x) => [x.value, ...x.grads])]) x.dispose();
+    }
+    const n = k + 2;
+    for (let h = 0; h <= k; h++) {
+      const gStar = gm[1 + h]!; // <g*, v_h>
+      const gT = gm[(1 + k) * n + 1 + h]!; // <g^T, v_h>
+      G[h]! += gStar / batches;
+      O[h]! += (gT - gStar) / batches;
+      O2[h]! += (gT - gStar) ** 2 / batches;
+    }
+  }
+  const dG = Array.from(G), dO = Array.from(O2, (v, h) => Math.sign(O[h] || 1) * Math.sqrt(v));
   return { weights: blendWeights(dG, dO), dG, dO };
 }

@@ -2,9 +2,11 @@
 // normalise, remap labels, take a 2D slice when asked, down-sample, pad to a multiple of 2^levels.
 import { readNifti, scaleGeometry, type NiftiGeometry, type NiftiVolume } from '../io/nifti.js';
 import {
-  checkSameGrid, downsampleImage, downsampleLabels, extractSlice, normalizeIntensity, paddedShape, padVolume,
-  remapLabels, shapeOf, sliceGeometry, type Scan, type Shape3,
+  downsampleImage, downsampleLabels, extractSlice, normalizeIntensity, paddedShape, padVolume,
+  labelIds, remapLabels, shapeOf, sliceGeometry, type Scan, type Shape3,
 } from './preprocess.js';
+import { FREESURFER_30, labelSetFor, parseLabelFile, type LabelSet } from './labels.js';
+import { axisMapTo, describeAxes, isIdentity, reorient, type AxisMap } from './orient.js';
 import { phantomCohort } from './phantoms.js';
 import { defaultGeometry } from '../io/nifti.js';
 import { npyToFloat32, parseNpy, parseNpz, type NpyArray } from '../io/npy.js';
@@ -15,9 +17,16 @@ export interface LabeledFiles { vol: FileRef; seg: FileRef }
 export interface InputFiles {
   atlas: LabeledFiles;
   unlabeled: FileRef[];
+  /**
+   * Label maps of some unlabeled scans (same order; undefined where none): used ONLY to report the
+   * spatial model's label-transfer Dice, never for training.
+   */
+  unlabeledSegs?: (FileRef | undefined)[];
   tests: LabeledFiles[];
   /** Labeled training scans (only the supervised upper bound uses them). */
   train?: LabeledFiles[];
+  /** Names the evaluated labels (FreeSurfer LUT or "id name" lines); default: the atlas's ids. */
+  labels?: FileRef;
 }
 
 export interface PrepareOptions {
@@ -49,11 +58,13 @@ export interface SynthData {
   /** World geometry of the cropped grid (outputs overlay the down-sampled inputs). */
   geometry: NiftiGeometry;
   dims: 2 | 3;
-  /** Facts a report should state (e.g. slices used, down-sampling). */
+  /** The evaluated labels (class index k = labelSet.labels[k - 1]). */
+  labelSet: LabelSet;
+  /** Facts a report should state (e.g. slices used, down-sampling, labels, reoriented inputs). */
   notes: string[];
 }
 
-interface Loaded { ref: FileRef; vol: NiftiVolume }
+interface Loaded { ref: FileRef; vol: NiftiVolume; axes?: AxisMap }
 
 /**
  * Reads a NIfTI (.nii, .nii.gz) or a NumPy array (.npy, or VoxelMorph's .npz with 'vol' and 'seg').
@@ -91,18 +102,31 @@ export async function prepareData(files: InputFiles, o: PrepareOptions): Promise
   if (files.tests.length === 0) throw new Error('no test scans: evaluation needs --test VOL:SEG');
   const atlas = await load(files.atlas.vol, 'image'), atlasSeg = await load(files.atlas.seg, 'labels');
   const unl = await Promise.all(files.unlabeled.map((u) => load(u, 'image')));
+  const unlSeg = await Promise.all(files.unlabeled.map((_, i) => (files.unlabeledSegs?.[i] ? load(files.unlabeledSegs[i]!, 'labels') : undefined)));
   const pair = async (t: LabeledFiles) => [await load(t.vol, 'image'), await load(t.seg, 'labels')] as const;
   const tests = await Promise.all(files.tests.map(pair));
   const train = await Promise.all((files.train ?? []).map(pair));
   const refName = atlas.ref.name;
-  for (const l of [atlasSeg, ...unl, ...tests.flat(), ...train.flat()]) checkSameGrid(atlas.vol, refName, l.vol, l.ref.name);
+  const notes: string[] = [];
+  // One orientation (the atlas's voxel axes): permuted/flipped grids are reoriented, others refused.
+  for (const l of [atlasSeg, ...unl, ...unlSeg.filter((x): x is Loaded => !!x), ...tests.flat(), ...train.flat()]) {
+    const axes = axisMapTo(atlas.vol, refName, l.vol, l.ref.name);
+    if (!isIdentity(axes)) {
+      l.vol = reorient(l.vol, axes);
+      l.axes = axes;
+      notes.push(`${baseName(l.ref.name)}: voxel axes brought to the atlas's orientation (${describeAxes(axes)}); its outputs are written back in its own`);
+    }
+  }
+  const { set: labelSet, notes: labelNotes } = labelSetFor(labelIds(atlasSeg.vol), atlasSeg.ref.name,
+    files.labels ? { labels: parseLabelFile(new TextDecoder().decode(files.labels.bytes), files.labels.name), name: files.labels.name } : undefined);
+  notes.push(...labelNotes);
+  const dropped = new Map<number, number>();
 
   const full = shapeOf(atlas.vol);
   const inDims = full[0] === 1 ? 2 : 3;
   const dims = o.dims ?? inDims;
   if (dims === 3 && inDims === 2) throw new Error(`--dims 3: ${refName} is a 2D image (${atlas.vol.dims.join(' x ')})`);
   const sliceAt = dims === 2 && inDims === 3 ? (o.slice ?? Math.floor(full[0] / 2)) : null;
-  const notes: string[] = [];
   if (sliceAt !== null) notes.push(`2D: coronal slice k = ${sliceAt} of each 3D volume`);
   if (o.downsample > 1) notes.push(`down-sampled by ${o.downsample} (mean for images, majority for labels)`);
 
@@ -120,12 +144,13 @@ export async function prepareData(files: InputFiles, o: PrepareOptions): Promise
     return padVolume(d.data, d.shape, padded);
   };
   const labels = (l: Loaded): Int32Array => {
-    const d = downsampleLabels(take(remapLabels(l.vol, l.ref.name)), shape, o.downsample);
+    const d = downsampleLabels(take(remapLabels(l.vol, l.ref.name, labelSet, l === atlasSeg ? undefined : dropped)), shape, o.downsample);
     if (!d.data.some((v) => v > 0)) throw new Error(`${l.ref.name}: no evaluation label is left after slicing/down-sampling`);
     return padVolume(d.data, d.shape, padded);
   };
   const scan = (l: Loaded, seg?: Loaded): Scan => ({
     name: baseName(l.ref.name), shape: padded, image: image(l), labels: seg ? labels(seg) : undefined, geometry,
+    ...(l.axes ? { axes: l.axes } : {}),
   });
   const offsets = sliceAt === null ? [] : [...new Set((o.extraSlices ?? []).flatMap((d) => [-Math.abs(d), Math.abs(d)]).filter((d) => d !== 0))];
   const extra = offsets.flatMap((off) => unl.map((u): Scan => {
@@ -135,11 +160,18 @@ export async function prepareData(files: InputFiles, o: PrepareOptions): Promise
     return { name: `${baseName(u.ref.name)}_slice${k}`, shape: padded, image: padVolume(d.data, d.shape, padded), geometry };
   }));
   if (extra.length) notes.push(`extra unlabeled slices at offsets ${offsets.join(', ')} from each unlabeled volume (${extra.length} images)`);
-  return {
+  const out = {
     atlas: scan(atlas, atlasSeg),
-    unlabeled: [...unl.map((u) => scan(u)), ...extra],
+    unlabeled: [...unl.map((u, i) => scan(u, unlSeg[i])), ...extra],
     tests: tests.map(([v, s]) => scan(v, s)),
     train: train.map(([v, s]) => scan(v, s)),
+  };
+  if (dropped.size) {
+    const ids = [...dropped.keys()].sort((a, b) => a - b);
+    notes.push(`labels: ids ${ids.slice(0, 20).join(', ')}${ids.length > 20 ? ', ...' : ''} in test/train label maps are not evaluated labels: treated as background (${[...dropped.values()].reduce((a, b) => a + b, 0)} voxels)`);
+  }
+  return {
+    ...out, labelSet,
     shape: padded, cropShape, geometry: scaleGeometry(geometry, [shape[2] > 1 ? o.downsample : 1, shape[1] > 1 ? o.downsample : 1, shape[0] > 1 ? o.downsample : 1]), dims, notes,
   };
 }
@@ -157,7 +189,7 @@ export function phantomData(o: { dims: 2 | 3; shape?: Shape3; unlabeled?: number
   const pad = (s: Scan): Scan => ({ ...s, shape: padded, image: padVolume(s.image, shape, padded), labels: s.labels && padVolume(s.labels, shape, padded) });
   return {
     atlas: pad(c.atlas), unlabeled: c.unlabeled.map(pad), tests: c.tests.map(pad), train: [],
-    shape: padded, cropShape: shape, geometry: defaultGeometry(), dims: o.dims,
+    shape: padded, cropShape: shape, geometry: defaultGeometry(), dims: o.dims, labelSet: FREESURFER_30,
     notes: [`generated phantoms (${shape.join(' x ')}): atlas, ${c.unlabeled.length} unlabeled, ${c.tests.length} test subjects`],
   };
 }

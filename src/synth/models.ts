@@ -32,6 +32,11 @@ export interface SpatialConfig {
    * trained network as is (amortised registration).
    */
   testTimeSteps?: number;
+  /**
+   * Steps of the same unsupervised optimisation on each unlabeled scan before its field phi_i is
+   * taken for synthesis (the amortised field refined per scan); 0 = the amortised fields.
+   */
+  refineSteps?: number;
 }
 
 export interface AppearanceConfig {
@@ -40,6 +45,8 @@ export interface AppearanceConfig {
   reconWeight: number;
   /** Weight of (1 - c_x) |grad psi| (reference 1). */
   smoothWeight: number;
+  /** c_x: voxels within this many voxels of an atlas label boundary (default 1, the reference's). */
+  boundaryRadius?: number;
   lr: number;
   steps: number;
 }

@@ -7,6 +7,8 @@
 // Each stage resumes from its checkpoint in the BlobStore; a stage already finished is loaded, not rerun.
 import type { Tensor } from '../tensor/tensor.js';
 import { getBackend, tidy } from '../tensor/engine.js';
+import { valueAndGrads } from '../tensor/autograd.js';
+import { Adam } from '../nn/optim.js';
 import { MemoryStore } from '../io/checkpoint-store.js';
 import { tensor, Rng, stepRng } from '../ops/create.js';
 import { add, clamp, mulScalar } from '../ops/elementwise.js';
@@ -18,7 +20,9 @@ import { AppearanceModel, Segmenter, SpatialModel, type AppearanceConfig, type S
 import { CancelledError, trainWithCheckpoints, type ProgressFn } from './train.js';
 import { boundaryMask, foldingFraction, jacobianDeterminant, randomSmoothField, type RandAugOptions } from './fields.js';
 import { cropVolume, type Shape3 } from './preprocess.js';
-import { EVAL_LABELS, NUM_CLASSES, toLabelValues } from './labels.js';
+import { FREESURFER_30, type LabelSet } from './labels.js';
+import { toOwnOrientation } from './orient.js';
+import { pairedComparison, type Comparison } from '../stats/paired.js';
 import type { SynthData } from './data.js';
 import { diceTable, montagePng, perLabelSvg, type MethodResult, type SynthResults } from './report.js';
 
@@ -88,6 +92,8 @@ export class SynthPipeline {
   private phis: Tensor[] = [];
   private warpedLabels: Tensor[] = [];
   private psis: Tensor[] = [];
+  /** y_i o phi_i^-1 computed with the refined fields (--refine-steps), for the appearance stage. */
+  private refinedInAtlas: Tensor[] | null = null;
   readonly timings: Record<string, number> = {};
   readonly losses: Record<string, number[]> = {};
   readonly done = new Set<Stage>();
@@ -101,7 +107,7 @@ export class SynthPipeline {
     this.x = tensor(data.atlas.image, s5);
     this.lx = tensor(data.atlas.labels, s5, 'i32');
     this.ys = data.unlabeled.map((u) => tensor(u.image, s5));
-    this.notBoundary = tensor(boundaryMask(data.atlas.labels, data.shape).map((c) => 1 - c), s5);
+    this.notBoundary = tensor(boundaryMask(data.atlas.labels, data.shape, config.appearance.boundaryRadius ?? 1).map((c) => 1 - c), s5);
   }
 
   get dims(): 2 | 3 { return this.data.dims; }
@@ -149,16 +155,58 @@ export class SynthPipeline {
       loss: (step) => this.spatial!.loss(this.x, this.ys[(step + Math.floor(step / n)) % n]!),
     });
     this.losses.spatial = r.history;
-    for (const t of [...this.phis, ...this.warpedLabels]) t.dispose();
-    this.phis = this.ys.map((y) => tidy(() => this.spatial!.forwardField(this.x, y)));
+    for (const t of [...this.phis, ...this.warpedLabels, ...(this.refinedInAtlas ?? [])]) t.dispose();
+    this.refinedInAtlas = null;
+    const refine = this.config.spatial.refineSteps ?? 0;
+    if (refine > 0) {
+      // The amortised field refined on each unlabeled scan (unsupervised, as SAS's test-time steps)
+      // before synthesis; the trained weights come back after each scan.
+      const saved = await Promise.all(this.spatial.params.list().map((t) => t.data()));
+      this.phis = []; this.refinedInAtlas = [];
+      try {
+        for (let i = 0; i < this.ys.length; i++) {
+          if (signal?.aborted) throw new CancelledError('spatial');
+          const y = this.ys[i]!;
+          await this.fineTuneSpatial(y, refine, `refine field ${i + 1}/${this.ys.length}`);
+          this.phis.push(tidy(() => this.spatial!.forwardField(this.x, y)));
+          this.refinedInAtlas.push(tidy(() => warp(y, this.spatial!.inverseField(this.x, y))));
+          this.restoreSpatial(saved);
+        }
+      } finally { this.restoreSpatial(saved); }
+    } else {
+      this.phis = this.ys.map((y) => tidy(() => this.spatial!.forwardField(this.x, y)));
+    }
     this.warpedLabels = this.phis.map((p) => warpNearest(this.lx, p));
+  }
+
+  private restoreSpatial(saved: (Float32Array | Int32Array)[]): void {
+    this.spatial!.params.list().forEach((t, k) => getBackend().write(t.storage, saved[k]!));
+  }
+
+  /**
+   * `steps` steps of unsupervised optimisation (Adam, the spatial model's lr) of the spatial model on
+   * the one pair (atlas, y): SAS's test-time steps and the --refine-steps refinement. A plain loop:
+   * no checkpoints are encoded (the weights are restored by the caller).
+   */
+  private async fineTuneSpatial(y: Tensor, steps: number, stage: string): Promise<void> {
+    const opt = new Adam({ lr: this.config.spatial.lr });
+    const list = this.spatial!.params.list();
+    try {
+      for (let s = 0; s < steps; s++) {
+        const { value, grads } = valueAndGrads(() => this.spatial!.loss(this.x, y), list);
+        opt.step(list, grads);
+        for (const g of grads) g.dispose();
+        value.dispose();
+        this.progress(stage, s + 1, steps);
+      }
+    } finally { opt.dispose(); }
   }
 
   private async trainAppearance(signal?: AbortSignal): Promise<void> {
     const rng = new Rng(this.config.seed + 1);
     this.appearance = new AppearanceModel(this.config.appearance, this.dims, rng);
     // y_i o phi_i^-1: the unlabeled scans moved into atlas space (fixed inputs of h_a).
-    const inAtlas = this.ys.map((y) => tidy(() => warp(y, this.spatial!.inverseField(this.x, y))));
+    const inAtlas = this.refinedInAtlas ? this.refinedInAtlas.map((t) => tidy(() => mulScalar(t, 1))) : this.ys.map((y) => tidy(() => warp(y, this.spatial!.inverseField(this.x, y))));
     const n = this.ys.length;
     try {
       const r = await trainWithCheckpoints({
@@ -202,7 +250,7 @@ export class SynthPipeline {
       ex.image.dispose();
       const name = `synth/example-${String(e).padStart(3, '0')}_shape-${i}_appearance-${j}`;
       await this.saveVolume(`${name}_image.nii.gz`, image, 'float32');
-      await this.saveVolume(`${name}_labels.nii.gz`, toLabelValues(labels), 'int16');
+      await this.saveVolume(`${name}_labels.nii.gz`, this.data.labelSet.toValues(labels), 'int16');
       shown.push({ image, labels });
       this.progress('synthesize', e + 1, k);
     }
@@ -228,11 +276,11 @@ export class SynthPipeline {
     const crop = <T extends Float32Array | Int32Array>(d: T) => cropVolume(d, this.data.shape, this.data.cropShape);
     const a = this.data.atlas;
     await this.saveVolume(`inputs/atlas_${a.name}_image.nii.gz`, crop(a.image), 'float32');
-    await this.saveVolume(`inputs/atlas_${a.name}_labels.nii.gz`, toLabelValues(crop(a.labels!)), 'int16');
+    await this.saveVolume(`inputs/atlas_${a.name}_labels.nii.gz`, this.data.labelSet.toValues(crop(a.labels!)), 'int16');
     for (const [i, u] of this.data.unlabeled.entries()) await this.saveVolume(`inputs/unlabeled-${i}_${u.name}_image.nii.gz`, crop(u.image), 'float32');
     for (const t of this.data.tests) {
       await this.saveVolume(`inputs/test_${t.name}_image.nii.gz`, crop(t.image), 'float32');
-      if (t.labels) await this.saveVolume(`inputs/test_${t.name}_labels.nii.gz`, toLabelValues(crop(t.labels)), 'int16');
+      if (t.labels) await this.saveVolume(`inputs/test_${t.name}_labels.nii.gz`, this.data.labelSet.toValues(crop(t.labels)), 'int16');
     }
     this.inputsSaved = true;
   }
@@ -251,7 +299,7 @@ export class SynthPipeline {
     try {
       for (const m of this.methodsToTrain()) {
         const rng = new Rng(this.config.seed + 10 + METHOD_NAMES.indexOf(m));
-        const seg = new Segmenter(this.config.segmenter, this.dims, NUM_CLASSES, rng);
+        const seg = new Segmenter(this.config.segmenter, this.dims, this.data.labelSet.numClasses, rng);
         this.segmenters.get(m)?.dispose();
         this.segmenters.set(m, seg);
         // Step `step`'s example comes from a generator of (seed, method, step) alone, so a run
@@ -291,11 +339,7 @@ export class SynthPipeline {
       if (tt > 0) {
         const y = tensor(image, s5);
         try {
-          await trainWithCheckpoints({
-            stage: 'sas test-time', params: this.spatial!.params, lr: this.config.spatial.lr, steps: tt,
-            store: new MemoryStore(), checkpoint: 'sas-test-time', onProgress: this.onProgress,
-            loss: () => this.spatial!.loss(this.x, y),
-          });
+          await this.fineTuneSpatial(y, tt, 'sas test-time');
         } finally { y.dispose(); }
       }
       const out = tidy(() => {
@@ -306,7 +350,7 @@ export class SynthPipeline {
       const res = { labels: (await out.l.data()) as Int32Array, field: (await out.u.data()) as Float32Array };
       out.u.dispose(); out.l.dispose();
       // The fine-tuned weights served this scan only: the next scan starts from the trained model.
-      if (saved) this.spatial!.params.list().forEach((t, k) => getBackend().write(t.storage, saved[k]!));
+      if (saved) this.restoreSpatial(saved);
       return res;
     }
     const seg = this.segmenters.get(method);
@@ -329,14 +373,16 @@ export class SynthPipeline {
       for (const t of this.data.tests) {
         const pred = await this.predict(m, t.image);
         const truth = crop(t.labels!), p = crop(pred.labels);
-        subjects.push({ subject: t.name, dice: diceByLabel(p, truth) });
+        subjects.push({ subject: t.name, dice: diceByLabel(p, truth, this.data.labelSet) });
         if (m === 'sas' && pred.field) {
           folding.push({ subject: t.name, fraction: foldingFraction(crop3(pred.field, this.data.shape, this.data.cropShape), this.data.cropShape, p.map((v) => (v > 0 ? 1 : 0))) });
         }
-        await this.saveVolume(`predictions/${m}_${t.name}_labels.nii.gz`, toLabelValues(p), 'int16');
+        // In the test scan's own orientation (its axes may have been permuted/flipped to the atlas's).
+        const own = toOwnOrientation(this.data.labelSet.toValues(p), this.data.cropShape, this.data.geometry, t.axes ?? { perm: [0, 1, 2], flip: [false, false, false] });
+        await this.store.save(`predictions/${m}_${t.name}_labels.nii.gz`, await writeNifti({ dims: own.dims, data: own.data, datatype: 'int16', geometry: own.geometry }));
         this.progress('evaluate', ++done, total);
       }
-      perMethod.push(summarize(m, subjects));
+      perMethod.push(summarize(m, subjects, this.data.labelSet));
     }
     // Folding of the training fields (atlas -> each unlabeled scan) too.
     const trainFolding: { subject: string; fraction: number }[] = [];
@@ -345,13 +391,32 @@ export class SynthPipeline {
       const mask = crop((await this.warpedLabels[i]!.data()) as Int32Array);
       trainFolding.push({ subject: this.data.unlabeled[i]!.name, fraction: foldingFraction(u, this.data.cropShape, mask.map((v) => (v > 0 ? 1 : 0))) });
     }
+    // The spatial model's label transfer: atlas labels warped to each unlabeled scan that has a label
+    // map (given for this report only; never used in training) against that map.
+    const transfer: { subject: string; dice: Map<number, number> }[] = [];
+    for (let i = 0; i < this.phis.length; i++) {
+      const u = this.data.unlabeled[i]!;
+      if (!u.labels) continue;
+      transfer.push({ subject: u.name, dice: diceByLabel(crop((await this.warpedLabels[i]!.data()) as Int32Array), crop(u.labels), this.data.labelSet) });
+    }
     const sas = perMethod.find((r) => r.name === 'sas');
     for (const r of perMethod) {
       if (!sas) break;
       r.improvementOverSas = r.subjects.map((s, k) => meanOf(s.dice) - meanOf(sas.subjects[k]!.dice));
     }
+    // Paired over test subjects (per-subject mean Dice): every method against sas, rand-aug, supervised.
+    const comparisons: Comparison[] = [];
+    const subjMeans = (r: MethodResult) => r.subjects.map((x) => meanOf(x.dice));
+    for (const b of ['sas', 'rand-aug', 'supervised'] as const) {
+      const rb = perMethod.find((r) => r.name === b);
+      if (!rb) continue;
+      for (const ra of perMethod) if (ra !== rb) comparisons.push(pairedComparison(ra.name, subjMeans(ra), b, subjMeans(rb)));
+    }
     this.results = {
       methods: perMethod,
+      comparisons,
+      ...(transfer.length ? { labelTransfer: summarize('sas', transfer, this.data.labelSet) } : {}),
+      labels: { source: this.data.labelSet.source, names: this.data.labelSet.names() },
       folding: { sas: folding, train: trainFolding },
       timings: { ...this.timings },
       losses: this.losses,
@@ -379,7 +444,7 @@ export class SynthPipeline {
     const img = (await ex.data()) as Float32Array;
     ex.dispose();
     const lab = (await this.warpedLabels[i]!.data()) as Int32Array;
-    return [this.volume(`example-${i}-${j}_image`, img), this.volume(`example-${i}-${j}_labels`, toLabelValues(cropVolume(lab, this.data.shape, this.data.cropShape)))];
+    return [this.volume(`example-${i}-${j}_image`, img), this.volume(`example-${i}-${j}_labels`, this.data.labelSet.toValues(cropVolume(lab, this.data.shape, this.data.cropShape)))];
   }
 
   /**
@@ -404,7 +469,7 @@ export class SynthPipeline {
     const name = this.data.unlabeled[i]!.name;
     return {
       warped: this.volume(`atlas-to-${name}_image`, warped),
-      warpedLabels: this.volume(`atlas-to-${name}_labels`, toLabelValues(labels)),
+      warpedLabels: this.volume(`atlas-to-${name}_labels`, this.data.labelSet.toValues(labels)),
       jacobian: this.volume(`atlas-to-${name}_jacobian`, det),
       folding: this.volume(`atlas-to-${name}_folding`, fold),
       foldingFraction: folded / det.length,
@@ -413,7 +478,7 @@ export class SynthPipeline {
   }
 
   dispose(): void {
-    for (const t of [this.x, this.lx, this.notBoundary, ...this.ys, ...this.phis, ...this.warpedLabels, ...this.psis]) if (!t.isDisposed) t.dispose();
+    for (const t of [this.x, this.lx, this.notBoundary, ...this.ys, ...this.phis, ...this.warpedLabels, ...this.psis, ...(this.refinedInAtlas ?? [])]) if (!t.isDisposed) t.dispose();
     this.spatial?.dispose();
     this.appearance?.dispose();
     for (const s of this.segmenters.values()) s.dispose();
@@ -431,8 +496,12 @@ function crop3(u: Float32Array, shape: Shape3, to: Shape3): Float32Array {
   return out;
 }
 
-/** Dice per class index 1..30 over the labels present in `truth` (a label the prediction misses scores 0). */
-export function diceByLabel(pred: Int32Array, truth: Int32Array): Map<number, number> {
+/**
+ * Dice per class index 1..n over the labels present in `truth` (a label the prediction misses scores
+ * 0), keyed by the label id of `set`.
+ */
+export function diceByLabel(pred: Int32Array, truth: Int32Array, set: LabelSet = FREESURFER_30): Map<number, number> {
+  const NUM_CLASSES = set.numClasses;
   const inter = new Float64Array(NUM_CLASSES), np = new Float64Array(NUM_CLASSES), nt = new Float64Array(NUM_CLASSES);
   for (let i = 0; i < truth.length; i++) {
     const p = pred[i]!, t = truth[i]!;
@@ -440,7 +509,7 @@ export function diceByLabel(pred: Int32Array, truth: Int32Array): Map<number, nu
     if (p === t) inter[p]!++;
   }
   const out = new Map<number, number>();
-  for (let k = 1; k < NUM_CLASSES; k++) if (nt[k]! > 0) out.set(EVAL_LABELS[k - 1]!.value, (2 * inter[k]!) / (np[k]! + nt[k]!));
+  for (let k = 1; k < NUM_CLASSES; k++) if (nt[k]! > 0) out.set(set.value(k), (2 * inter[k]!) / (np[k]! + nt[k]!));
   return out;
 }
 
@@ -450,15 +519,18 @@ function meanOf(m: Map<number, number>): number {
   return m.size ? s / m.size : 0;
 }
 
-function summarize(name: MethodName, subjects: MethodResult['subjects']): MethodResult {
+function summarize(name: MethodName, subjects: MethodResult['subjects'], set: LabelSet): MethodResult {
   const all = subjects.flatMap((s) => [...s.dice.values()]);
   const mean = all.reduce((a, b) => a + b, 0) / Math.max(1, all.length);
   const std = Math.sqrt(all.reduce((a, b) => a + (b - mean) ** 2, 0) / Math.max(1, all.length));
   const perLabel: Record<string, number> = {};
-  for (const l of EVAL_LABELS) {
+  for (const l of set.labels) {
     const v = subjects.map((s) => s.dice.get(l.value)).filter((x): x is number => x !== undefined);
     if (v.length) perLabel[String(l.value)] = v.reduce((a, b) => a + b, 0) / v.length;
   }
-  return { name, dice_mean: mean, dice_std: std, per_label: perLabel, subjects };
+  const subj = subjects.map((s) => meanOf(s.dice));
+  const sm = subj.reduce((a, b) => a + b, 0) / Math.max(1, subj.length);
+  const diceStdSubjects = Math.sqrt(subj.reduce((a, b) => a + (b - sm) ** 2, 0) / Math.max(1, subj.length));
+  return { name, dice_mean: mean, dice_std: std, dice_std_subjects: diceStdSubjects, per_label: perLabel, subjects };
 }
 

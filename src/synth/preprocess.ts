@@ -1,10 +1,11 @@
 // Preprocessing of scans into the pipeline's grid: intensity normalisation to [0, 1], integer
 // down-sampling (average for images, majority for labels), padding to a multiple of 2^levels,
-// remapping label maps to the 30 evaluation classes, and 2D slice extraction.
+// remapping label maps to the evaluated classes, and 2D slice extraction.
 // Volumes here are row-major [D, H, W] arrays (NIfTI's k, j, i: no transpose is ever needed).
 import { ioKernels } from '../io/kernels.js';
 import type { NiftiGeometry, NiftiVolume } from '../io/nifti.js';
-import { classIndex, EVAL_LABELS } from './labels.js';
+import { FREESURFER_30, type LabelSet } from './labels.js';
+import type { AxisMap } from './orient.js';
 
 export type Shape3 = [number, number, number];
 
@@ -15,9 +16,11 @@ export interface Scan {
   shape: Shape3;
   /** Intensities in [0, 1]. */
   image: Float32Array;
-  /** Class indices (0 background, 1..30 the evaluation labels), when the scan is labeled. */
+  /** Class indices (0 background, k the k-th evaluated label), when the scan is labeled. */
   labels?: Int32Array;
   geometry: NiftiGeometry;
+  /** How the input's voxel axes were brought to the atlas's (absent: already the atlas's). */
+  axes?: AxisMap;
 }
 
 export function shapeOf(vol: NiftiVolume): Shape3 {
@@ -52,10 +55,11 @@ export function normalizeIntensity(vol: NiftiVolume, source: string): Float32Arr
 }
 
 /**
- * FreeSurfer label values -> class indices (0 background, k for EVAL_LABELS[k-1]; other labels
- * become background). Errors name the file: non-integer values, negative values, or none of the 30.
+ * Label ids -> class indices of `set` (0 background; ids outside the set become background and are
+ * counted in `dropped`, id -> voxels, so the caller can say so). Errors name the file: non-integer
+ * values, negative values, or none of the set's labels.
  */
-export function remapLabels(vol: NiftiVolume, source: string): Int32Array {
+export function remapLabels(vol: NiftiVolume, source: string, set: LabelSet = FREESURFER_30, dropped?: Map<number, number>): Int32Array {
   const d = vol.data;
   const out = new Int32Array(d.length);
   let found = 0;
@@ -64,14 +68,24 @@ export function remapLabels(vol: NiftiVolume, source: string): Int32Array {
     if (!Number.isInteger(v) || v < 0) {
       throw new Error(`${source}: voxel ${i} holds ${v}; a label map must hold non-negative integers (is this an image rather than a segmentation?)`);
     }
-    const k = classIndex(v);
+    const k = set.classIndex(v);
     out[i] = k;
     if (k > 0) found++;
+    else if (v !== 0 && dropped) dropped.set(v, (dropped.get(v) ?? 0) + 1);
   }
   if (found === 0) {
-    throw new Error(`${source}: the label map holds none of the ${EVAL_LABELS.length} evaluation labels (FreeSurfer ${EVAL_LABELS.slice(0, 5).map((l) => l.value).join(', ')}, ...)`);
+    const l = set.labels;
+    throw new Error(`${source}: the label map holds none of the ${l.length} evaluated labels (${set.source}: ids ${l.slice(0, 5).map((x) => x.value).join(', ')}${l.length > 5 ? ', ...' : ''})`);
   }
   return out;
+}
+
+/** The distinct non-zero integer values of a label map. */
+export function labelIds(vol: NiftiVolume): Set<number> {
+  const ids = new Set<number>();
+  const d = vol.data;
+  for (let i = 0; i < d.length; i++) if (d[i] !== 0) ids.add(d[i]!);
+  return ids;
 }
 
 /**

@@ -1,7 +1,7 @@
 // Reporting: the results object and its JSON (the issue's contract), a Markdown table in the layout
 // of the paper's Table 1, a per-label Dice plot (SVG text), and PNG montages with label overlays.
 import { encodePng } from '../io/png.js';
-import { EVAL_LABELS } from './labels.js';
+import { COMPARISON_METHOD, comparisonsTable, type Comparison } from '../stats/paired.js';
 import type { Shape3 } from './preprocess.js';
 
 /**
@@ -12,9 +12,11 @@ export interface MethodResult {
   name: string;
   /** Mean over the evaluated labels of the per-label Dice (averaged over test subjects). */
   dice_mean: number;
-  /** Std over the labels of that per-label Dice. */
+  /** Std over labels and subjects pooled. */
   dice_std: number;
-  /** FreeSurfer label value -> mean Dice over the test subjects that have the label. */
+  /** Std over test subjects of each subject's mean Dice. */
+  dice_std_subjects?: number;
+  /** Label id (as the input gave it) -> mean Dice over the test subjects that have the label. */
   per_label: Record<string, number>;
   subjects: { subject: string; dice: Map<number, number> }[];
   /** Per test subject: mean Dice minus SAS's on the same subject. */
@@ -23,6 +25,12 @@ export interface MethodResult {
 
 export interface SynthResults {
   methods: MethodResult[];
+  /** Paired over test subjects (Wilcoxon signed-rank, bootstrap CI): every method vs sas, rand-aug, supervised. */
+  comparisons?: Comparison[];
+  /** Atlas labels warped by the training fields phi_i vs the unlabeled scans' own label maps (when given). */
+  labelTransfer?: MethodResult;
+  /** The evaluated labels: where they came from and id -> name. */
+  labels?: { source: string; names: Record<string, string> };
   folding: { sas: { subject: string; fraction: number }[]; train: { subject: string; fraction: number }[] };
   timings: Record<string, number>;
   losses: Record<string, number[]>;
@@ -62,11 +70,22 @@ export function resultsObject(r: SynthResults, extra: Record<string, unknown> = 
       name: m.name,
       dice_mean: r4(m.dice_mean),
       dice_std: r4(m.dice_std),
+      ...(m.dice_std_subjects !== undefined ? { dice_std_subjects: r4(m.dice_std_subjects) } : {}),
       per_label: Object.fromEntries(Object.entries(m.per_label).map(([k, v]) => [k, r4(v)])),
       per_subject: m.subjects.map((s) => ({ subject: s.subject, dice_mean: r4(mean([...s.dice.values()])), labels: s.dice.size })),
       ...(m.improvementOverSas ? { improvement_over_sas: { mean: r4(mean(m.improvementOverSas)), std: r4(std(m.improvementOverSas)), per_subject: m.improvementOverSas.map(r4) } } : {}),
     })),
-    labels: Object.fromEntries(EVAL_LABELS.map((l) => [String(l.value), l.name])),
+    ...(r.labelTransfer ? { label_transfer: {
+      description: 'the spatial model\'s label transfer: atlas labels warped by phi_i to each unlabeled scan with a label map (used for this report only), Dice against it',
+      dice_mean: r4(r.labelTransfer.dice_mean), dice_std: r4(r.labelTransfer.dice_std), dice_std_subjects: r4(r.labelTransfer.dice_std_subjects ?? 0),
+      per_label: Object.fromEntries(Object.entries(r.labelTransfer.per_label).map(([k, v]) => [k, r4(v)])),
+      per_subject: r.labelTransfer.subjects.map((s) => ({ subject: s.subject, dice_mean: r4([...s.dice.values()].reduce((a, b) => a + b, 0) / Math.max(1, s.dice.size)) })),
+    } } : {}),
+    labels: r.labels?.names ?? {},
+    labels_source: r.labels?.source ?? '',
+    comparisons: r.comparisons ?? [],
+    comparison_method: { ...COMPARISON_METHOD, pairing: 'test subjects (each subject\'s mean Dice over its labels)' },
+    dice_std_description: 'dice_std: over labels and subjects pooled; dice_std_subjects: over test subjects of each subject\'s mean Dice',
     folding: {
       description: 'share of brain voxels (warped atlas labels) with Jacobian determinant of id + u <= 0',
       sas: r.folding.sas.map((f) => ({ subject: f.subject, fraction: r4(f.fraction) })),
@@ -87,10 +106,15 @@ export function resultsJson(r: SynthResults, extra: Record<string, unknown> = {}
 export function diceTable(r: SynthResults): string {
   const mean = (a: number[]) => a.reduce((s, v) => s + v, 0) / Math.max(1, a.length);
   const std = (a: number[]) => Math.sqrt(mean(a.map((v) => (v - mean(a)) ** 2)));
-  const lines = ['| Method | Dice mean (std) | Pairwise Dice improvement over SAS mean (std) |', '|---|---|---|'];
+  const lines = ['| Method | Dice mean (std pooled) | std over subjects | Pairwise Dice improvement over SAS mean (std) |', '|---|---|---|---|'];
   for (const m of r.methods) {
     const imp = m.improvementOverSas && m.name !== 'sas' ? `${mean(m.improvementOverSas).toFixed(3)} (${std(m.improvementOverSas).toFixed(3)})` : '-';
-    lines.push(`| ${m.name} | ${m.dice_mean.toFixed(3)} (${m.dice_std.toFixed(3)}) | ${imp} |`);
+    lines.push(`| ${m.name} | ${m.dice_mean.toFixed(3)} (${m.dice_std.toFixed(3)}) | ${m.dice_std_subjects !== undefined ? m.dice_std_subjects.toFixed(3) : '-'} | ${imp} |`);
+  }
+  if (r.labelTransfer) lines.push('', `Spatial model label transfer (atlas -> ${r.labelTransfer.subjects.length} unlabeled scans with label maps): Dice ${r.labelTransfer.dice_mean.toFixed(3)} (${r.labelTransfer.dice_std.toFixed(3)})`);
+  if (r.comparisons?.length) {
+    lines.push('', `Paired over ${r.comparisons[0]!.n} test subjects (a - b of each subject's mean Dice; two-sided Wilcoxon signed-rank; 95% bootstrap CI of the mean):`, '');
+    lines.push(comparisonsTable(r.comparisons).trimEnd());
   }
   const f = r.folding.sas;
   if (f.length) lines.push('', `Spatial model folding (Jacobian <= 0 in brain), atlas -> test: ${f.map((x) => `${x.subject} ${(100 * x.fraction).toFixed(2)}%`).join(', ')}`);
@@ -101,7 +125,8 @@ const PALETTE = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b
 
 /** Per-label Dice: one row per label present, one marker per method. */
 export function perLabelSvg(r: SynthResults): string {
-  const labels = EVAL_LABELS.filter((l) => r.methods.some((m) => m.per_label[String(l.value)] !== undefined));
+  const labels = Object.entries(r.labels?.names ?? {}).map(([value, name]) => ({ value: Number(value), name }))
+    .filter((l) => r.methods.some((m) => m.per_label[String(l.value)] !== undefined));
   const rowH = 16, left = 210, width = 420, top = 30, legendH = 18 * r.methods.length + 10;
   const h = top + rowH * labels.length + 30 + legendH;
   const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;');

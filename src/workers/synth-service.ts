@@ -12,7 +12,6 @@ import { gridMultiple, presetConfig, SynthPipeline, type MethodName, type Stage,
 import { resultsObject, type SynthResultsJson } from '../synth/report.js';
 import type { ProgressFn, StageProgress } from '../synth/train.js';
 import type { Shape3 } from '../synth/preprocess.js';
-import { toLabelValues } from '../synth/labels.js';
 
 export interface PrepareRequest {
   /** Files (bytes), or 'default' for the generated phantoms. */
@@ -93,7 +92,7 @@ export class SynthService {
   atlas(): [VolumeOut, VolumeOut] {
     const p = this.need();
     const a = p.data.atlas;
-    const vols: [VolumeOut, VolumeOut] = [p.volume(`${a.name}_image`, a.image.slice()), p.volume(`${a.name}_labels`, labelsOut(a.labels!))];
+    const vols: [VolumeOut, VolumeOut] = [p.volume(`${a.name}_image`, a.image.slice()), p.volume(`${a.name}_labels`, p.data.labelSet.toValues(a.labels!))];
     return Comlink.transfer(vols, vols.map((v) => v.data.buffer as ArrayBuffer));
   }
 
@@ -109,7 +108,7 @@ export class SynthService {
     const t = p.data.tests[index];
     if (!t) throw new Error(`prediction: no test scan ${index} (there are ${p.data.tests.length})`);
     const { labels } = await p.predict(method, t.image);
-    const v = p.volume(`${method}_${t.name}_labels`, labelsOut(labels));
+    const v = p.volume(`${method}_${t.name}_labels`, p.data.labelSet.toValues(labels));
     return Comlink.transfer(v, [v.data.buffer as ArrayBuffer]);
   }
 
@@ -122,13 +121,13 @@ export class SynthService {
     return Comlink.transfer(v, [v.data.buffer as ArrayBuffer]);
   }
 
-  /** Test scan i and its true labels (FreeSurfer values). */
+  /** Test scan i and its true labels (label ids as the input gave them). */
   test(i: number): [VolumeOut, VolumeOut | null] {
     const p = this.need();
     const t = p.data.tests[i];
     if (!t) throw new Error(`test: no test scan ${i} (there are ${p.data.tests.length})`);
     const img = p.volume(`${t.name}_image`, t.image.slice());
-    const lab = t.labels ? p.volume(`${t.name}_labels`, labelsOut(t.labels)) : null;
+    const lab = t.labels ? p.volume(`${t.name}_labels`, p.data.labelSet.toValues(t.labels)) : null;
     return Comlink.transfer([img, lab], [img.data.buffer as ArrayBuffer, ...(lab ? [lab.data.buffer as ArrayBuffer] : [])]);
   }
 
@@ -157,5 +156,3 @@ export class SynthService {
   }
 }
 
-/** Class indices -> FreeSurfer label values (what viewers and other tools expect). */
-const labelsOut = (classes: Int32Array): Int32Array => toLabelValues(classes);

@@ -1,0 +1,72 @@
+// Paired statistics against textbook values: exact Wilcoxon signed-rank null distribution (counts of
+// subsets of {1..n} with a given rank sum, the standard tables' critical values), the normal
+// approximation with tie correction computed by hand, and the bootstrap interval's basic properties.
+import { describe, expect, it } from 'vitest';
+import { bootstrapMeanCi, pairedComparison, wilcoxonSignedRank } from '../src/stats/paired.js';
+
+describe('Wilcoxon signed-rank', () => {
+  it('exact: all five differences positive gives p = 2/32', () => {
+    const r = wilcoxonSignedRank([1, 2, 3, 4, 5]);
+    expect(r.exact).toBe(true);
+    expect(r.statistic).toBe(15);
+    expect(r.p).toBeCloseTo(2 / 32, 10);
+  });
+  it('exact: W- = 2 of n = 5 gives p = 2 * 3/32 (subsets {}, {1}, {2})', () => {
+    expect(wilcoxonSignedRank([1, -2, 3, 4, 5]).p).toBeCloseTo(6 / 32, 10);
+    expect(wilcoxonSignedRank([-1, 2, -3, -4, -5]).p).toBeCloseTo(6 / 32, 10);
+  });
+  it('exact: n = 10, the table critical value T = 8 at alpha 0.05 two-sided (25/1024 and 33/1024)', () => {
+    // W- = 1 + 3 + 4 = 8: P(T <= 8) = 25/1024; W- = 9 (1 + 8): P(T <= 9) = 33/1024.
+    const d8 = [-1, 2, -3, -4, 5, 6, 7, 8, 9, 10];
+    const d9 = [-1, 2, 3, 4, 5, 6, 7, -8, 9, 10];
+    expect(wilcoxonSignedRank(d8).p).toBeCloseTo(50 / 1024, 10);
+    expect(wilcoxonSignedRank(d9).p).toBeCloseTo(66 / 1024, 10);
+    expect(wilcoxonSignedRank(d8).p).toBeLessThan(0.05);
+    expect(wilcoxonSignedRank(d9).p).toBeGreaterThan(0.05);
+  });
+  it('normal approximation with tie correction and continuity correction (hand-computed)', () => {
+    // |d| ranks: 1.5 1.5 3 5 5 5 7 8; W+ = 33, n = 8, mean 18,
+    // var = 8*9*17/24 - ((2^3-2) + (3^3-3))/48 = 51 - 0.625 = 50.375, z = (33 - 18 - 0.5)/sqrt(50.375).
+    const r = wilcoxonSignedRank([1, 1, -2, 3, 3, 3, 4, 5]);
+    expect(r.exact).toBe(false);
+    const z = 14.5 / Math.sqrt(50.375);
+    // 2 * (1 - Phi(2.04297)) = 0.04105 (Phi from a table: Phi(2.04) = 0.97932, Phi(2.05) = 0.97982).
+    expect(z).toBeCloseTo(2.04297, 4);
+    expect(r.p).toBeGreaterThan(2 * (1 - 0.97982));
+    expect(r.p).toBeLessThan(2 * (1 - 0.97932));
+  });
+  it('zeros are dropped and force the normal approximation; all zeros gives p = 1', () => {
+    expect(wilcoxonSignedRank([0, 0, 0]).p).toBe(1);
+    const r = wilcoxonSignedRank([0, 1, 2, 3, 4, 5]);
+    expect(r.exact).toBe(false);
+    expect(r.nNonZero).toBe(5);
+    // W+ = 15, n = 5, var = 5*6*11/24 = 13.75, z = (15 - 7.5 - 0.5)/sqrt(13.75) = 1.8878: p = 0.0591.
+    expect(r.p).toBeGreaterThan(2 * (1 - 0.97062));
+    expect(r.p).toBeLessThan(2 * (1 - 0.97030));
+  });
+});
+
+describe('pairedComparison', () => {
+  it('mean difference, interval around it, p, n', () => {
+    const a = [0.8, 0.75, 0.9, 0.7, 0.85, 0.81], b = [0.7, 0.74, 0.8, 0.72, 0.75, 0.8];
+    const c = pairedComparison('ours', a, 'sas', b);
+    expect(c.a).toBe('ours');
+    expect(c.n).toBe(6);
+    expect(c.mean_diff).toBeCloseTo((0.1 + 0.01 + 0.1 - 0.02 + 0.1 + 0.01) / 6, 4);
+    expect(c.ci95[0]).toBeLessThanOrEqual(c.mean_diff);
+    expect(c.ci95[1]).toBeGreaterThanOrEqual(c.mean_diff);
+    expect(c.p_value).not.toBeNull();
+    expect(() => pairedComparison('a', [1], 'b', [1, 2])).toThrow(/paired/);
+  });
+  it('bootstrap: constant differences give a point interval; seeded, so repeatable', () => {
+    const pt = bootstrapMeanCi([0.2, 0.2, 0.2]);
+    expect(pt[0]).toBeCloseTo(0.2, 12);
+    expect(pt[1]).toBeCloseTo(0.2, 12);
+    const d = [0.1, -0.3, 0.5, 0.05, 0.2, -0.1, 0.4];
+    expect(bootstrapMeanCi(d)).toEqual(bootstrapMeanCi(d));
+    const [lo, hi] = bootstrapMeanCi(d);
+    expect(lo).toBeGreaterThanOrEqual(-0.3);
+    expect(hi).toBeLessThanOrEqual(0.5);
+    expect(hi - lo).toBeGreaterThan(0.1);
+  });
+});
