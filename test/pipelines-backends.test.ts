@@ -41,7 +41,7 @@ async function synthRun(): Promise<{ losses: number[]; sasDice: number; affineDi
   const p = new SynthPipeline(data, config, new MemoryStore());
   try {
     const r = (await p.run('evaluate'))!;
-    const dice = Object.fromEntries(r.methods.map((m) => [m.name, m.diceMean]));
+    const dice = Object.fromEntries(r.methods.map((m) => [m.name, m.dice_mean]));
     return { losses: p.losses.spatial!, sasDice: dice.sas!, affineDice: dice.affine! };
   } finally { p.dispose(); }
 }
