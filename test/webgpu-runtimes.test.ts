@@ -36,7 +36,7 @@ describe('WebGPU in other runtimes', () => {
     expect(report.runtime).toBe('deno');
     expect(report.adapter, 'Deno found a WebGPU adapter').toBeTruthy();
     expectParity(report, 'deno');
-  });
+  }, 300_000); // a busy 2-core machine: the parity subset includes a small G-Blend run
 
   it.skipIf(!available(CHROMIUM, existsSync(CHROMIUM)))('Chromium: the parity subset in a page and in a dedicated worker', async () => {
     const reports = await runInChromium();
@@ -45,5 +45,5 @@ describe('WebGPU in other runtimes', () => {
       expect(r.adapter, `${r.where}: Chromium offered a WebGPU adapter`).toBeTruthy();
       expectParity(r, `chromium ${r.where}`);
     }
-  });
+  }, 300_000); // a busy 2-core machine: the parity subset includes a small G-Blend run
 });
