@@ -218,8 +218,11 @@ export async function useTfWebgpu(tf: Tf, gpu: GPU): Promise<string | null> {
 
 /** Waits until tfjs-webgpu has run everything queued (its commands are flushed first): the time to completion, no readback. */
 export async function tfWebgpuDone(tf: Tf): Promise<void> {
-  const be = tf.backend() as unknown as { submitQueue?: () => void; device?: GPUDevice };
-  be.submitQueue?.();
+  const be = tf.backend() as unknown as { submitQueue?: () => void; endComputePassEncoder?: () => void; commandEncoder?: unknown; device?: GPUDevice };
+  if (be.commandEncoder) {
+    be.endComputePassEncoder?.();
+    be.submitQueue?.();
+  }
   await be.device?.queue.onSubmittedWorkDone();
 }
 

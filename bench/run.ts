@@ -422,7 +422,10 @@ async function runUnetCase(ctx: Ctx, c: CaseId, dims: 2 | 3, shape: [number, num
       for (const [k, v] of Object.entries(profile)) if (k.startsWith('conv3d')) convFlops += v.flops;
       if (o.id === 'wasm') out = { convFlops, profile, stepMs };
     }
-    record(c, o.id, m, out?.convFlops ?? convFlops, 'GFLOP/s');
+    // conv FLOPs come from the wasm profile; without a wasm engine (bench:gpu) the step is rated in voxels per second
+    const flopsKnown = out?.convFlops ?? convFlops;
+    if (flopsKnown > 0) record(c, o.id, m, flopsKnown, 'GFLOP/s');
+    else record(c, o.id, m, voxels, 'Mvoxel/s');
     adam.dispose(); net.dispose();
     for (const t of [moving, fixed, input]) t.dispose();
   });
@@ -693,7 +696,7 @@ function gpuReport(machine: Record<string, unknown>, gpuInfo: Record<string, unk
     }
   }
   L.push('');
-  L.push('Rates: conv and matmul count 2 FLOPs per multiply-add; the U-Net step counts output voxels per second of one whole training step (forward, loss, backward, Adam) on the 2D model; warp counts output voxels. Each engine is timed to completion of its queued work (no readback).');
+  L.push('Rates: conv and matmul count 2 FLOPs per multiply-add; unet-step-2d counts image voxels (160 x 192) per second of one whole training step (forward, loss, backward, Adam) of the 2D model; warp counts output voxels. Each engine is timed to completion of its queued work (no readback).');
   if (checks.length) L.push(`\nSame inputs, same outputs: largest |peer - webgpu| / max|webgpu|: ${checks.map((k) => `${k.case} ${k.engine} ${k.maxRelDiff.toExponential(1)}`).join('; ')}.`);
   for (const n of notes) L.push(`\nNote: ${n}`);
   const rate = (c: CaseId, e: EngineId) => results.find((r) => r.case === c && r.engine === e)?.rate;
