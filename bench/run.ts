@@ -682,7 +682,7 @@ function notComparable(c: CaseId, e: EngineId): number | null {
 function gpuReport(machine: Record<string, unknown>, gpuInfo: Record<string, unknown> | undefined, software: boolean): string {
   const L: string[] = [];
   const a = (gpuInfo?.['adapter'] ?? {}) as Record<string, unknown>;
-  L.push(`${software ? '**CPU-adapter proxy (not a GPU):** ' : ''}measured ${new Date().toISOString().slice(0, 10)} by \`npm run bench:gpu${software ? ' -- --force' : ''}\` on adapter ${JSON.stringify({ vendor: a['vendor'], architecture: a['architecture'], device: a['device'], description: a['description'] })} (${String(gpuInfo?.['runtime'] ?? '')}), host ${String(machine['cpu'])}, ${String(machine['cores'])} cores, Node ${String(machine['node'])}, load average at start ${(machine['loadavgStart'] as number[]).join(' ')}.`);
+  L.push(`${software ? '**CPU-adapter proxy (not a GPU):** ' : ''}measured ${new Date().toISOString().slice(0, 10)} by \`npm run bench:gpu${software || quick ? ` --${software ? ' --force' : ''}${quick ? ' --quick' : ''}` : ''}\` on adapter ${JSON.stringify({ vendor: a['vendor'], architecture: a['architecture'], device: a['device'], description: a['description'] })} (${String(gpuInfo?.['runtime'] ?? '')}), host ${String(machine['cpu'])}, ${String(machine['cores'])} cores, Node ${String(machine['node'])}, load average at start ${(machine['loadavgStart'] as number[]).join(' ')}.`);
   L.push('');
   L.push('| case | engine | median ms | rate | unit | webgpu ÷ engine |');
   L.push('|---|---|---:|---:|---|---:|');
