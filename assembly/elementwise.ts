@@ -1,10 +1,14 @@
 // Elementwise kernels: fills, copies, casts, unary maps and their derivatives, broadcasting binaries.
 
-// Unary op codes (src/backend/wasm/backend.ts keeps the same table).
-const NEG = 0, ABS = 1, EXP = 2, LOG = 3, SQRT = 4, SQUARE = 5, RELU = 6, LEAKY = 7, SIGMOID = 8,
-  TANH = 9, CLAMP = 10, AFFINE = 11, POW = 12, SIGN = 13, RECIP = 14, SOFTPLUS = 15, STEP = 16;
-// Binary op codes.
-const ADD = 0, SUB = 1, MUL = 2, DIV = 3, MAX = 4, MIN = 5, BPOW = 6, GREATER = 7, EQUAL = 8;
+// Op codes: generated from src/backend/op-table.ts (scripts/gen-opcodes.mjs), short names here.
+import {
+  UNARY_NEG as NEG, UNARY_ABS as ABS, UNARY_EXP as EXP, UNARY_LOG as LOG, UNARY_SQRT as SQRT, UNARY_SQUARE as SQUARE,
+  UNARY_RELU as RELU, UNARY_LEAKY_RELU as LEAKY, UNARY_SIGMOID as SIGMOID, UNARY_TANH as TANH, UNARY_CLAMP as CLAMP,
+  UNARY_AFFINE as AFFINE, UNARY_POW as POW, UNARY_SIGN as SIGN, UNARY_RECIPROCAL as RECIP, UNARY_SOFTPLUS as SOFTPLUS,
+  UNARY_STEP as STEP,
+  BINARY_ADD as ADD, BINARY_SUB as SUB, BINARY_MUL as MUL, BINARY_DIV as DIV, BINARY_MAX as MAX, BINARY_MIN as MIN,
+  BINARY_POW as BPOW, BINARY_GREATER as GREATER, BINARY_EQUAL as EQUAL,
+} from './opcodes';
 
 export function fill32(out: usize, n: i32, bits: i32): void {
   const v = i32x4.splat(bits);

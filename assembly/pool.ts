@@ -8,6 +8,7 @@
 //   axis with f = 2: src = (o + 0.5) / 2 - 0.5 clamped >= 0, i0 = floor(src), i1 = min(i0 + 1, in - 1),
 //   t = src - i0; separable product of the per-axis weights). Backward passes are exact adjoints.
 // Every output is overwritten. Vectorised over channels (f32x4) with a scalar tail.
+import { POOL_MAX } from './opcodes';
 
 // ---- pooling ---------------------------------------------------------------------------------
 
@@ -35,11 +36,11 @@ export function pool(op: i32, x: usize, y: usize, geom: usize): void {
                 for (let r = 0; r < fw; r++) {
                   if ((a | q | r) == 0) continue;
                   const v = v128.load(p0 + <usize>a * xzs + <usize>q * xys + <usize>r * cv);
-                  acc = op == 0 ? f32x4.max(acc, v) : f32x4.add(acc, v);
+                  acc = op == POOL_MAX ? f32x4.max(acc, v) : f32x4.add(acc, v);
                 }
               }
             }
-            if (op != 0) acc = f32x4.mul(acc, vinv);
+            if (op != POOL_MAX) acc = f32x4.mul(acc, vinv);
             v128.store(yp + (<usize>ch << 2), acc);
           }
           for (; ch < c; ch++) {
@@ -50,11 +51,11 @@ export function pool(op: i32, x: usize, y: usize, geom: usize): void {
                 for (let r = 0; r < fw; r++) {
                   if ((a | q | r) == 0) continue;
                   const v = load<f32>(p0 + <usize>a * xzs + <usize>q * xys + <usize>r * cv);
-                  acc = op == 0 ? max<f32>(acc, v) : acc + v;
+                  acc = op == POOL_MAX ? max<f32>(acc, v) : acc + v;
                 }
               }
             }
-            if (op != 0) acc *= inv;
+            if (op != POOL_MAX) acc *= inv;
             store<f32>(yp + (<usize>ch << 2), acc);
           }
           xp += <usize>fw * cv;
@@ -87,7 +88,7 @@ export function poolBackward(op: i32, x: usize, dy: usize, dx: usize, geom: usiz
           for (; ch < c4; ch += 4) {
             const co = <usize>ch << 2;
             const g = v128.load(gp + co);
-            if (op == 0) {
+            if (op == POOL_MAX) {
               // Index (scan order) of the first maximum per lane: only a strictly greater value moves it.
               let best = v128.load(xp + co);
               let idx = i32x4.splat(0);
@@ -129,7 +130,7 @@ export function poolBackward(op: i32, x: usize, dy: usize, dx: usize, geom: usiz
           for (; ch < c; ch++) {
             const co = <usize>ch << 2;
             const g = load<f32>(gp + co);
-            if (op == 0) {
+            if (op == POOL_MAX) {
               let best = load<f32>(xp + co);
               let bo: usize = 0;
               for (let a = 0; a < fd; a++) {

@@ -1,13 +1,14 @@
 // Reductions over one axis of a [outer, r, inner] view, argmax, and the dot product that G-Blend's
 // gradient statistics are built from.
+import { REDUCE_SUM, REDUCE_MAX } from './opcodes';
 
 export function reduce(op: i32, x: usize, out: usize, outer: i32, r: i32, inner: i32): void {
-  // op: 0 sum, 1 max, 2 min
+  // op: REDUCE_SUM, REDUCE_MAX or REDUCE_MIN (src/backend/op-table.ts)
   if (inner == 1) {
     for (let o = 0; o < outer; o++) {
       const row = x + (<usize>(o * r) << 2);
       let res: f64;
-      if (op == 0) {
+      if (op == REDUCE_SUM) {
         // f64 lanes keep long sums (means over whole volumes) accurate.
         let acc0 = f64x2.splat(0), acc1 = f64x2.splat(0);
         let i = 0;
@@ -23,7 +24,7 @@ export function reduce(op: i32, x: usize, out: usize, outer: i32, r: i32, inner:
         let m = load<f32>(row);
         for (let i = 1; i < r; i++) {
           const v = load<f32>(row + (<usize>i << 2));
-          m = op == 1 ? (v > m ? v : m) : (v < m ? v : m);
+          m = op == REDUCE_MAX ? (v > m ? v : m) : (v < m ? v : m);
         }
         res = <f64>m;
       }
@@ -41,12 +42,12 @@ export function reduce(op: i32, x: usize, out: usize, outer: i32, r: i32, inner:
       for (; i + 4 <= inner; i += 4) {
         const off = <usize>i << 2;
         const a = v128.load(dst + off), b = v128.load(src + off);
-        v128.store(dst + off, op == 0 ? f32x4.add(a, b) : (op == 1 ? f32x4.max(a, b) : f32x4.min(a, b)));
+        v128.store(dst + off, op == REDUCE_SUM ? f32x4.add(a, b) : (op == REDUCE_MAX ? f32x4.max(a, b) : f32x4.min(a, b)));
       }
       for (; i < inner; i++) {
         const off = <usize>i << 2;
         const a = load<f32>(dst + off), b = load<f32>(src + off);
-        store<f32>(dst + off, op == 0 ? a + b : (op == 1 ? (b > a ? b : a) : (b < a ? b : a)));
+        store<f32>(dst + off, op == REDUCE_SUM ? a + b : (op == REDUCE_MAX ? (b > a ? b : a) : (b < a ? b : a)));
       }
     }
   }

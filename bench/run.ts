@@ -9,6 +9,7 @@
 //   npm run bench:gpu             the WebGPU cases (webgpu and tfjs-webgpu on the same adapter) on a real
 //                                 GPU; writes bench/RESULTS-gpu.md and bench/results-gpu.json. Refuses a
 //                                 CPU adapter (lavapipe, SwiftShader) unless --force (a proxy only).
+//   npm run bench -- --cases nifti-decode-int16,logmel-clips,downsample-image-2   (bench/io-cases.ts)
 //
 // Node 20 validates relaxed-SIMD modules only with a V8 flag: WasmBackend.create sets it (through
 // src/backend/wasm/workers.ts) before compiling; `node --experimental-wasm-relaxed-simd` works too.
@@ -26,6 +27,7 @@ import {
   jsWarp, loadOrt, loadTfjs, ortConv, ortMatmul, ortWarp, tfConv, tfConv2d, tfMatmul, tfWebgpuDone, toChannelsFirst, useTfBackend, useTfWebgpu, weightsToOnnx,
 } from './peers.js';
 import { findAdapter } from '../src/backend/webgpu/device.js';
+import { runIoCases, writeIoResultsMd } from './io-cases.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 // dist/bench/run.js -> the repository's bench/ folder
@@ -535,6 +537,9 @@ async function main(): Promise<void> {
     }
   }
 
+  // The CPU-side AssemblyScript kernels of io/features/preprocessing against their TypeScript versions.
+  const io = runIoCases((c) => (onlyCases ? onlyCases.includes(c) : true), quick);
+
   // The machine's peak: the best native rate seen (onnxruntime's MLAS matmul), probed at 2048 too.
   let peak = 0, peakFrom = '';
   for (const r of results) if (r.engine === 'ort-node' && r.case.startsWith('matmul') && r.rate > peak) { peak = r.rate; peakFrom = `ort-node ${r.case}`; }
@@ -558,7 +563,7 @@ async function main(): Promise<void> {
     idleCoresStart: idle0, idleCoresEnd: idle1,
     mode: quick ? 'quick' : 'full', wasm: wasmInfo, peakGflops: round(peak, 1), peakFrom,
   };
-  const json = { machine, date: new Date().toISOString(), results };
+  const json = { machine, date: new Date().toISOString(), results, io: io.results };
   writeFileSync(outJson, JSON.stringify(json, null, 2) + '\n');
 
   if (gpuMode) {
@@ -571,6 +576,7 @@ async function main(): Promise<void> {
   const md = report(machine, peak, peakFrom, nccWin3, nccWin9, unet);
   console.log(md);
   if (writeMd) writeResultsMd(md);
+  if (io.markdown) { console.log(`\n${io.markdown}`); if (writeMd) writeIoResultsMd(io.markdown); }
 }
 
 function report(machine: Record<string, unknown>, peak: number, peakFrom: string, ncc3: Measured | null, ncc9: Measured | null,

@@ -6,15 +6,15 @@ override OP: u32 = 0u;
 @group(0) @binding(3) var<storage, read_write> out: array<f32>;
 fn binOp(x: f32, y: f32) -> f32 {
   switch (OP) {
-    case 0u: { return x + y; }
-    case 1u: { return x - y; }
-    case 2u: { return x * y; }
-    case 3u: { return x / y; }
-    case 4u: { return max(x, y); }
-    case 5u: { return min(x, y); }
-    case 6u: { return powf(x, y); }
-    case 7u: { return select(0.0, 1.0, x > y); }
-    case 8u: { return select(0.0, 1.0, x == y); }
+    case BINARY_ADD: { return x + y; }
+    case BINARY_SUB: { return x - y; }
+    case BINARY_MUL: { return x * y; }
+    case BINARY_DIV: { return x / y; }
+    case BINARY_MAX: { return max(x, y); }
+    case BINARY_MIN: { return min(x, y); }
+    case BINARY_POW: { return powf(x, y); }
+    case BINARY_GREATER: { return select(0.0, 1.0, x > y); }
+    case BINARY_EQUAL: { return select(0.0, 1.0, x == y); }
     default: { return 0.0; }
   }
 }

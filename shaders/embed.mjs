@@ -5,7 +5,7 @@
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-export const LIBRARY_FILES = ['common', 'math', 'resample_geom', 'warp_common'];
+export const LIBRARY_FILES = ['opcodes', 'common', 'math', 'resample_geom', 'warp_common'];
 /** Prepended only to kernels without `struct Params` (positional words). */
 export const LEGACY_FILES = ['params_legacy'];
 const dir = import.meta.dirname;
@@ -28,6 +28,9 @@ export function render() {
 }
 
 if (process.argv[1] && import.meta.filename === process.argv[1]) {
+  // The op-code constants (shaders/opcodes.wgsl) come from src/backend/op-table.ts: regenerate them first.
+  const { write } = await import('../scripts/gen-opcodes.mjs');
+  await write();
   writeFileSync(out, render());
   console.log(`wrote ${out}`);
 }

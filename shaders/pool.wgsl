@@ -23,11 +23,11 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
       for (var s = 0u; s < fw; s++) {
         let v = x[(((b * d + oz * fd + a) * h + oy * fh + q) * w + ox * fw + s) * c + ch - pu(13u)];
         if (first) { acc = v; first = false; }
-        else if (OP == 0u) { acc = max(acc, v); }
+        else if (OP == POOL_MAX) { acc = max(acc, v); }
         else { acc += v; }
       }
     }
   }
-  if (OP != 0u) { acc *= 1.0 / f32(fd * fh * fw); }
+  if (OP != POOL_MAX) { acc *= 1.0 / f32(fd * fh * fw); }
   y[g - pu(14u)] = acc;
 }

@@ -22,7 +22,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   let o = g - pu(15u);
   if (oz >= od || oy >= oh || ox >= ow) { dx[o] = 0.0; return; }
   let gv = dy[(((b * od + oz) * oh + oy) * ow + ox) * c + ch - pu(14u)];
-  if (OP != 0u) { dx[o] = gv * (1.0 / f32(fd * fh * fw)); return; }
+  if (OP != POOL_MAX) { dx[o] = gv * (1.0 / f32(fd * fh * fw)); return; }
   var best = 0.0;
   var ba = 0u; var bq = 0u; var bs = 0u;
   var first = true;

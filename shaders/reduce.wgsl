@@ -17,7 +17,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   for (var j = 1u; j < r; j++) {
     i += inner;
     let v = x[i];
-    if (OP == 0u) { acc += v; } else if (OP == 1u) { acc = select(acc, v, v > acc); } else { acc = select(acc, v, v < acc); }
+    if (OP == REDUCE_SUM) { acc += v; } else if (OP == REDUCE_MAX) { acc = select(acc, v, v > acc); } else { acc = select(acc, v, v < acc); }
   }
   out[g - pu(3u)] = acc;
 }

@@ -9,5 +9,5 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   if (l >= pu(1u)) { return; }
   let a = acc[l];
   let v = x[l];
-  if (OP == 0u) { acc[l] = a + v; } else if (OP == 1u) { acc[l] = select(a, v, v > a); } else { acc[l] = select(a, v, v < a); }
+  if (OP == REDUCE_SUM) { acc[l] = a + v; } else if (OP == REDUCE_MAX) { acc[l] = select(a, v, v > a); } else { acc[l] = select(a, v, v < a); }
 }

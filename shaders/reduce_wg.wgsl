@@ -8,8 +8,8 @@ override OP: u32 = 0u;
 @group(0) @binding(2) var<storage, read_write> out: array<f32>;
 var<workgroup> part: array<f32, 256>;
 fn fold(a: f32, v: f32) -> f32 {
-  if (OP == 0u) { return a + v; }
-  if (OP == 1u) { return select(a, v, v > a); }
+  if (OP == REDUCE_SUM) { return a + v; }
+  if (OP == REDUCE_MAX) { return select(a, v, v > a); }
   return select(a, v, v < a);
 }
 @compute @workgroup_size(256)
@@ -38,7 +38,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   part[t] = acc;
   workgroupBarrier();
   // a thread without elements takes thread 0's value (neutral for max/min) or 0 (sum)
-  if (!have) { part[t] = select(part[0], 0.0, OP == 0u); }
+  if (!have) { part[t] = select(part[0], 0.0, OP == REDUCE_SUM); }
   workgroupBarrier();
   for (var s = WG / 2u; s > 0u; s >>= 1u) {
     if (t < s) { part[t] = fold(part[t], part[t + s]); }

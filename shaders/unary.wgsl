@@ -1,26 +1,26 @@
-// out = op(x). Words: 0 t0, 1 n, 2 p0, 3 p1. OP codes as src/backend/wasm/backend.ts (UNARY).
+// out = op(x). Words: 0 t0, 1 n, 2 p0, 3 p1. OP codes: src/backend/op-table.ts (constants in opcodes.wgsl).
 override OP: u32 = 0u;
 @group(0) @binding(1) var<storage, read> x: array<f32>;
 @group(0) @binding(2) var<storage, read_write> out: array<f32>;
 fn unaryOp(v: f32, p0: f32, p1: f32) -> f32 {
   switch (OP) {
-    case 0u: { return -v; }
-    case 1u: { return abs(v); }
-    case 2u: { return exp(v); }
-    case 3u: { return log(v); }
-    case 4u: { return sqrt(v); }
-    case 5u: { return v * v; }
-    case 6u: { return select(0.0, v, v > 0.0); }
-    case 7u: { return select(v * p0, v, v > 0.0); }
-    case 8u: { return sigmoidf(v); }
-    case 9u: { return tanhf(v); }
-    case 10u: { return min(max(v, p0), p1); }
-    case 11u: { return v * p0 + p1; }
-    case 12u: { return powf(v, p0); }
-    case 13u: { return select(select(0.0, -1.0, v < 0.0), 1.0, v > 0.0); }
-    case 14u: { return 1.0 / v; }
-    case 15u: { return softplusf(v); }
-    case 16u: { return select(0.0, 1.0, v > 0.0); }
+    case UNARY_NEG: { return -v; }
+    case UNARY_ABS: { return abs(v); }
+    case UNARY_EXP: { return exp(v); }
+    case UNARY_LOG: { return log(v); }
+    case UNARY_SQRT: { return sqrt(v); }
+    case UNARY_SQUARE: { return v * v; }
+    case UNARY_RELU: { return select(0.0, v, v > 0.0); }
+    case UNARY_LEAKY_RELU: { return select(v * p0, v, v > 0.0); }
+    case UNARY_SIGMOID: { return sigmoidf(v); }
+    case UNARY_TANH: { return tanhf(v); }
+    case UNARY_CLAMP: { return min(max(v, p0), p1); }
+    case UNARY_AFFINE: { return v * p0 + p1; }
+    case UNARY_POW: { return powf(v, p0); }
+    case UNARY_SIGN: { return select(select(0.0, -1.0, v < 0.0), 1.0, v > 0.0); }
+    case UNARY_RECIPROCAL: { return 1.0 / v; }
+    case UNARY_SOFTPLUS: { return softplusf(v); }
+    case UNARY_STEP: { return select(0.0, 1.0, v > 0.0); }
     default: { return v; }
   }
 }

@@ -6,21 +6,21 @@ override OP: u32 = 0u;
 @group(0) @binding(4) var<storage, read_write> dx: array<f32>;
 fn deriv(v: f32, yv: f32, p0: f32, p1: f32) -> f32 {
   switch (OP) {
-    case 0u: { return -1.0; }
-    case 1u: { return select(select(0.0, -1.0, v < 0.0), 1.0, v > 0.0); }
-    case 2u: { return yv; }
-    case 3u: { return 1.0 / v; }
-    case 4u: { return 0.5 / yv; }
-    case 5u: { return 2.0 * v; }
-    case 6u: { return select(0.0, 1.0, v > 0.0); }
-    case 7u: { return select(p0, 1.0, v > 0.0); }
-    case 8u: { return yv * (1.0 - yv); }
-    case 9u: { return 1.0 - yv * yv; }
-    case 10u: { return select(0.0, 1.0, v >= p0 && v <= p1); }
-    case 11u: { return p0; }
-    case 12u: { return p0 * powf(v, p0 - 1.0); }
-    case 14u: { return -yv * yv; }
-    case 15u: { return sigmoidf(v); }
+    case UNARY_NEG: { return -1.0; }
+    case UNARY_ABS: { return select(select(0.0, -1.0, v < 0.0), 1.0, v > 0.0); }
+    case UNARY_EXP: { return yv; }
+    case UNARY_LOG: { return 1.0 / v; }
+    case UNARY_SQRT: { return 0.5 / yv; }
+    case UNARY_SQUARE: { return 2.0 * v; }
+    case UNARY_RELU: { return select(0.0, 1.0, v > 0.0); }
+    case UNARY_LEAKY_RELU: { return select(p0, 1.0, v > 0.0); }
+    case UNARY_SIGMOID: { return yv * (1.0 - yv); }
+    case UNARY_TANH: { return 1.0 - yv * yv; }
+    case UNARY_CLAMP: { return select(0.0, 1.0, v >= p0 && v <= p1); }
+    case UNARY_AFFINE: { return p0; }
+    case UNARY_POW: { return p0 * powf(v, p0 - 1.0); }
+    case UNARY_RECIPROCAL: { return -yv * yv; }
+    case UNARY_SOFTPLUS: { return sigmoidf(v); }
     default: { return 0.0; }
   }
 }

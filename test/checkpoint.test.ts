@@ -19,10 +19,10 @@ describe('safetensors', () => {
   it('names the problem in truncated or lying files', async () => {
     const bytes = encodeSafetensors({ a: { dtype: 'F32', shape: [4], data: new Float32Array(4) } });
     expect(() => decodeSafetensors(bytes.subarray(0, 5), 'w.safetensors')).toThrow(/w.safetensors: file is 5 bytes/);
-    expect(() => decodeSafetensors(bytes.subarray(0, bytes.length - 4), 'w.safetensors')).toThrow(/tensor "a": data_offsets \[0, 16\] do not hold 4 F32 values within 12 data bytes/);
+    expect(() => decodeSafetensors(bytes.subarray(0, bytes.length - 4), 'w.safetensors')).toThrow(/w.safetensors: tensor "a": data_offsets \[0, 16\] run past the 12 data bytes/);
     const lying = bytes.slice();
     new DataView(lying.buffer).setBigUint64(0, 1n << 40n, true);
-    expect(() => decodeSafetensors(lying, 'w.safetensors')).toThrow(/header length \d+ exceeds the file/);
+    expect(() => decodeSafetensors(lying, 'w.safetensors')).toThrow(/header length \d+ exceeds the \d+ bytes after it/);
   });
 });
 
@@ -46,7 +46,7 @@ describe.each(backendsUnderTest())('checkpoints on %s', (backend) => {
     for (let i = 0; i < 2; i++) step(b, optB);
     for (const name of a.params.names()) expect(Array.from((await b.params.get(name).data()))).toEqual(Array.from((await a.params.get(name).data())));
     const other = new UNet({ ...cfg, encoder: [5] }, new bw.Rng(1));
-    expect(() => restoreCheckpoint(saved, other.params, null, 'ckpt')).toThrow(/ckpt: parameter "encoder.0.weight" has shape \[1, 3, 3, 1, 4\], the model expects \[1, 3, 3, 1, 5\]/);
+    expect(() => restoreCheckpoint(saved, other.params, null, 'ckpt')).toThrow(/ckpt: parameter "encoder.0.weight":? has shape \[1, 3, 3, 1, 4\], the model expects \[1, 3, 3, 1, 5\]/);
     for (const q of [a, b, other]) q.dispose();
     optA.dispose(); optB.dispose(); x.dispose();
   });

@@ -7,11 +7,14 @@ import {
 } from '../src/gblend/data.js';
 import { fft, logSpectrogramImage, melFilterbank } from '../src/gblend/features.js';
 import { loadManifestDataset } from '../src/gblend/manifest.js';
-import { loadMnistDigits } from '../src/gblend/mnist-source.js';
+import { loadMnistPackageDigits } from '../src/gblend/mnist-source.js';
 import { parseManifest } from '../src/io/manifest.js';
 import { encodeNpy } from '../src/io/npy.js';
 import { encodeWav } from '../src/io/wav.js';
 import { hostRng, sharedData } from './harness.js';
+
+/** ../shared/data/fsdd/recordings, or null (the test is reported as skipped; under CI=true sharedData throws). */
+const fsddDir = sharedData('fsdd/recordings');
 
 function toy(n = 20, classes = 2): Dataset {
   return {
@@ -104,12 +107,11 @@ describe('manifest folders', () => {
 });
 
 describe('AV-MNIST', () => {
-  it('pairs FSDD clips with MNIST images of the same digit; test speakers are unseen', async () => {
-    const dir = sharedData('fsdd/recordings');
-    if (!dir) return;
+  it.skipIf(!fsddDir)('pairs FSDD clips with MNIST images of the same digit; test speakers are unseen', async () => {
+    const dir = fsddDir!;
     const names = readdirSync(dir).filter((n) => /^\d_(george|jackson|theo)_[0-2]\.wav$/.test(n));
     const recordings = names.map((n) => ({ name: n, bytes: new Uint8Array(readFileSync(join(dir, n))) }));
-    const { train, test } = buildAvMnist(recordings, await loadMnistDigits(), { reuse: 2, testSpeakers: ['theo'], pcaRemove: 5 }, hostRng(3));
+    const { train, test } = buildAvMnist(recordings, await loadMnistPackageDigits(), { reuse: 2, testSpeakers: ['theo'], pcaRemove: 5 }, hostRng(3));
     expect(train.labels.length).toBe(2 * 2 * 10 * 3);
     expect(test.labels.length).toBe(2 * 10 * 3);
     const theo = train.groupNames!.indexOf('theo');

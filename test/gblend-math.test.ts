@@ -5,10 +5,9 @@ import * as bw from '../src/index.js';
 import type { Dataset } from '../src/gblend/data.js';
 import { averagePrecision, rocAuc, topK, crossEntropy } from '../src/gblend/metrics.js';
 import { BlendModel } from '../src/gblend/model.js';
-import { applyFloor, blendWeights, gbEstimate, gradientEstimate, ogrBetween, smoothWeights, type Splits, type TrainConfig } from '../src/gblend/train.js';
-import { hostRng } from './harness.js';
+import { applyFloor, batchTensors, blendWeights, derivedSeed, gbEstimate, gradientEstimate, ogrBetween, smoothWeights, type Splits, type TrainConfig } from '../src/gblend/train.js';
+import { backendsUnderTest, hostRng, useBackend } from './harness.js';
 
-beforeAll(() => bw.init('wasm'));
 
 describe('OGR and the blend weights', () => {
   it('O, G and OGR between two checkpoints, by hand', () => {
@@ -70,7 +69,8 @@ function blobs(n: number, seed: number, informative: number[]): Dataset {
   return { modalities: mods, classes: 3, labels };
 }
 
-describe('estimators', () => {
+describe.each(backendsUnderTest())('estimators on %s', (backend) => {
+  beforeAll(() => useBackend(backend));
   const cfg: TrainConfig = { optimizer: 'adam', lr: 0.01, batchSize: 16, seed: 3 };
   const model = () => new BlendModel({ modalities: [{ name: 'm0', shape: [8], encoder: { kind: 'mlp', hidden: [32] } }, { name: 'm1', shape: [8], encoder: { kind: 'mlp', hidden: [32] } }], classes: 3, fusedDropout: 0 }, new bw.Rng(3));
 
@@ -78,7 +78,7 @@ describe('estimators', () => {
     const train = blobs(150, 1, [1, 0]), val = blobs(90, 2, [1, 0]);
     const splits: Splits = { train, trainEval: train, val };
     const m = model();
-    const { weights, heads } = await gbEstimate(m.config, m.snapshot(), splits, cfg, { epochs: 6 }, 1, 'test', {});
+    const { weights, heads } = await gbEstimate(m.config, await m.snapshot(), splits, cfg, { epochs: 6 }, 1, 'test', {});
     m.dispose();
     const ogr = heads.map((h) => Math.abs(h.dO / h.dG));
     // The informative head generalises (OGR ~0.1); the noise head mostly memorises (its small dG is
@@ -92,7 +92,7 @@ describe('estimators', () => {
   it('GB_Estimate with the accuracy metric measures O and G on error rates', async () => {
     const train = blobs(150, 1, [1, 0]), val = blobs(90, 2, [1, 0]);
     const m = model();
-    const { weights, heads } = await gbEstimate(m.config, m.snapshot(), { train, trainEval: train, val }, cfg, { epochs: 3, metric: 'accuracy' }, 1, 'test', {});
+    const { weights, heads } = await gbEstimate(m.config, await m.snapshot(), { train, trainEval: train, val }, cfg, { epochs: 3, metric: 'accuracy' }, 1, 'test', {});
     m.dispose();
     for (const h of heads) {
       for (const v of [h.before.train, h.before.val, h.after.train, h.after.val]) { expect(v).toBeGreaterThanOrEqual(0); expect(v).toBeLessThanOrEqual(1); }
@@ -103,24 +103,65 @@ describe('estimators', () => {
     expect(weights.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 12);
   });
 
-  it('the direct estimator (Proposition 1) equals G = <g_V, g_T>, O = <g_T - g_V, g_T> computed on the host', () => {
+  it('the direct estimator (Proposition 1) over several batch pairs equals the host means of <g_V, g_T> and (<g_T, g_T> - <g_T, g_V>)^2', async () => {
+    // Batches of 4 * batchSize = 12 out of 40 / 30 examples: each of the 3 pairs sees other examples.
+    const train = blobs(40, 5, [1, 0.5]), val = blobs(30, 6, [1, 0.5]);
+    const splits: Splits = { train, trainEval: train, val };
+    const small: TrainConfig = { ...cfg, batchSize: 3 };
+    const m = model();
+    const pairs = 3, epoch = 2;
+    const est = await gradientEstimate(m, splits, small, pairs, epoch);
+    // The same draws as the estimator: one generator per (seed, epoch), a train then a val permutation
+    // per pair, heads one after another (each head its own pairs).
+    const rng = new bw.Rng(derivedSeed(small.seed, 977, epoch));
+    const draws = Array.from({ length: 3 * pairs }, () => ({ t: rng.permutation(40), v: rng.permutation(30) }));
+    const dot = (a: Float64Array, b: Float64Array) => a.reduce((s, v, i) => s + v * b[i]!, 0);
+    const seen = new Set<string>();
+    for (let h = 0; h <= 2; h++) {
+      const params = m.paramsOfHead(h);
+      const gradOn = async (ds: Dataset, idx: Int32Array, size: number) => {
+        const r = bw.valueAndGrads(() => {
+          const { xs, y } = batchTensors(ds, idx, 0, size);
+          return bw.softmaxCrossEntropy(m.forward(xs, { heads: [h] })[h]!, y);
+        }, params);
+        const flat = Float64Array.from((await bw.readAll(r.grads)).flatMap((g) => [...(g as Float32Array)]));
+        r.value.dispose(); r.grads.forEach((g) => g.dispose());
+        return flat;
+      };
+      let G = 0, O2 = 0, O = 0;
+      for (const d of draws.slice(h * pairs, (h + 1) * pairs)) {
+        const gT = await gradOn(train, d.t, 12), gV = await gradOn(val, d.v, 12);
+        seen.add(gT.slice(0, 4).join(','));
+        const tt = dot(gT, gT), tv = dot(gT, gV);
+        G += tv / pairs; O2 += (tt - tv) ** 2 / pairs; O += (tt - tv) / pairs;
+      }
+      // Not the mean of one pair: the pairs differ, and O^2 is the mean of the squares, not the square of the mean.
+      expect(est.dG[h]).toBeCloseTo(G, 4);
+      expect(est.dO[h]).toBeCloseTo(Math.sign(O || 1) * Math.sqrt(O2), 4);
+    }
+    expect(seen.size).toBe(3 * pairs);
+    expect(est.weights).toEqual(blendWeights(est.dG, est.dO));
+    m.dispose();
+  });
+
+  it('the direct estimator (Proposition 1) equals G = <g_V, g_T>, O = <g_T - g_V, g_T> computed on the host', async () => {
     // With T and V no larger than 4 batches, each gradient is the full-set gradient (order-free).
     const train = blobs(40, 5, [1, 0.5]), val = blobs(30, 6, [1, 0.5]);
     const splits: Splits = { train, trainEval: train, val };
     const m = model();
-    const est = gradientEstimate(m, splits, cfg, 1, 0);
+    const est = await gradientEstimate(m, splits, cfg, 1, 0);
     for (let h = 0; h <= 2; h++) {
       const params = m.paramsOfHead(h);
-      const gradOn = (ds: Dataset) => {
+      const gradOn = async (ds: Dataset) => {
         const r = bw.valueAndGrads(() => {
           const xs = ds.modalities.map((mod) => bw.tensor(mod.data, [ds.labels.length, ...mod.shape]));
           return bw.softmaxCrossEntropy(m.forward(xs, { heads: [h] })[h]!, bw.tensor(ds.labels, [ds.labels.length], 'i32'));
         }, params);
-        const flat = r.grads.flatMap((g) => [...(g.dataSync() as Float32Array)]);
+        const flat = (await bw.readAll(r.grads)).flatMap((g) => [...(g as Float32Array)]);
         r.value.dispose(); r.grads.forEach((g) => g.dispose());
         return flat;
       };
-      const gT = gradOn(train), gV = gradOn(val);
+      const gT = await gradOn(train), gV = await gradOn(val);
       const dot = (a: number[], b: number[]) => a.reduce((s, v, i) => s + v * b[i]!, 0);
       const G = dot(gV, gT), O = dot(gT, gT) - dot(gT, gV);
       expect(est.dG[h]).toBeCloseTo(G, 4);

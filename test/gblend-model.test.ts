@@ -3,9 +3,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as bw from '../src/index.js';
 import { BlendModel, type Fusion, type ModelConfig } from '../src/gblend/model.js';
-import { hostRng } from './harness.js';
+import { backendsUnderTest, hostRng, useBackend } from './harness.js';
 
-beforeAll(() => bw.init('wasm'));
 
 const cfg = (fusion: Fusion): ModelConfig => ({
   modalities: [
@@ -15,7 +14,9 @@ const cfg = (fusion: Fusion): ModelConfig => ({
   classes: 3, fusion, fusedDropout: 0.1,
 });
 
-describe('BlendModel', () => {
+describe.each(backendsUnderTest())('BlendModel on %s', (backend) => {
+  beforeAll(() => useBackend(backend));
+
   it('names its parameters as documented (safetensors keys)', () => {
     const m = new BlendModel(cfg('concat'), new bw.Rng(1));
     expect(m.params.names()).toEqual([
@@ -44,10 +45,10 @@ describe('BlendModel', () => {
     logits.forEach((l) => l.dispose());
     const opt = new bw.Adam({ lr: 0.01 });
     const params = m.params.list();
-    const lossAt = () => { const { value, grads } = bw.valueAndGrads(() => { const l = m.forward(xs, { rng: new bw.Rng(3) }); return bw.add(bw.add(bw.softmaxCrossEntropy(l[0]!, labels), bw.softmaxCrossEntropy(l[1]!, labels)), bw.softmaxCrossEntropy(l[2]!, labels)); }, params); opt.step(params, grads); const v = (value.dataSync() as Float32Array)[0]!; value.dispose(); grads.forEach((g) => g.dispose()); return v; };
-    const first = lossAt();
+    const lossAt = async () => { const { value, grads } = bw.valueAndGrads(() => { const l = m.forward(xs, { rng: new bw.Rng(3) }); return bw.add(bw.add(bw.softmaxCrossEntropy(l[0]!, labels), bw.softmaxCrossEntropy(l[1]!, labels)), bw.softmaxCrossEntropy(l[2]!, labels)); }, params); opt.step(params, grads); const v = await value.item(); value.dispose(); grads.forEach((g) => g.dispose()); return v; };
+    const first = await lossAt();
     let last = first;
-    for (let i = 0; i < 40; i++) last = lossAt();
+    for (let i = 0; i < 40; i++) last = await lossAt();
     expect(last).toBeLessThan(first / 3);
     opt.dispose(); m.dispose(); xs.forEach((x) => x.dispose()); labels.dispose();
   });

@@ -37,7 +37,7 @@ await bw.init('wasm');
 const res = await gb.runMethod('gblend-online', blobs(120, 1, rng), blobs(60, 2, rng), ${JSON.stringify(OPTS)}, 1);
 console.log(JSON.stringify({ runtime: typeof Deno === 'object' ? 'deno' : 'other', top1: res.top1, weights: res.weights, val: res.history.map((h) => h.val.map((v) => v.loss)) }));
 `);
-    const out = execFileSync(deno, ['run', '--allow-read', '--no-prompt', script], { cwd: root, encoding: 'utf8', env: { ...process.env, DENO_NO_UPDATE_CHECK: '1', NO_COLOR: '1' } });
+    const out = execFileSync(deno, ['run', '--allow-read', '--no-prompt', '--node-modules-dir=manual', script], { cwd: root, encoding: 'utf8', env: { ...process.env, DENO_NO_UPDATE_CHECK: '1', NO_COLOR: '1' } });
     const got = JSON.parse(out.trim().split('\n').pop()!);
     const blobs = new Function('rng', `${BLOBS}; return blobs;`)(hostRng) as (n: number, seed: number, rng: typeof hostRng) => Dataset;
     const here = await runMethod('gblend-online', blobs(120, 1, hostRng), blobs(60, 2, hostRng), OPTS, 1);

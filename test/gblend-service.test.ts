@@ -27,7 +27,7 @@ beforeAll(async () => {
   // included; `mnist` stays external: the service never loads it).
   const { build } = await import('vite');
   await build({
-    root, logLevel: 'silent', configFile: false, ssr: { noExternal: ['comlink'] },
+    root, logLevel: 'silent', configFile: false, ssr: { noExternal: ['comlink', 'fflate'] },
     build: {
       outDir, emptyOutDir: true, minify: false, ssr: true, target: 'node20',
       rollupOptions: { input: join(root, 'src/workers/gblend-node-worker.ts'), external: [/^node:/, 'mnist'], output: { format: 'es', entryFileNames: 'gblend-node-worker.mjs' } },
@@ -37,7 +37,7 @@ beforeAll(async () => {
   workers.push(startGBlendWorker(entry), startGBlendWorker(entry));
   // Pin the backend: the exact-equality checks below compare with wasm in this thread.
   for (const w of workers) expect(await Promise.race([w.service.init('wasm'), w.crashed])).toBe('wasm');
-}, 120_000);
+});
 
 afterAll(async () => {
   for (const w of workers) await w.terminate();
@@ -91,8 +91,8 @@ it('GB_Estimate over two worker threads equals the same estimate in one thread',
   const splits = makeSplits(train, opts, 2);
   const model = new BlendModel({ modalities: train.modalities.map((m) => ({ name: m.name, shape: m.shape, encoder: { kind: 'mlp', hidden: [16] } })), classes: 3, fusedDropout: 0.2 }, new bw.Rng(2));
   const cfg = { ...opts.train, seed: 2 };
-  const one = await gbEstimate(model.config, model.snapshot(), splits, cfg, { epochs: 2 }, 1, 'x', {});
-  const two = await gbEstimate(model.config, model.snapshot(), splits, cfg, { epochs: 2 }, 1, 'x', {}, workerHeadRunner(workers));
+  const one = await gbEstimate(model.config, await model.snapshot(), splits, cfg, { epochs: 2 }, 1, 'x', {});
+  const two = await gbEstimate(model.config, await model.snapshot(), splits, cfg, { epochs: 2 }, 1, 'x', {}, workerHeadRunner(workers));
   model.dispose();
   expect(two.weights).toEqual(one.weights);
   expect(two.heads.map((h) => h.dG)).toEqual(one.heads.map((h) => h.dG));

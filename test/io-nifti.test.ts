@@ -3,8 +3,13 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { defaultGeometry, encodeNifti, gzip, readNifti, scaleGeometry, writeNifti, type NiftiDatatype, type NiftiGeometry } from '../src/io/nifti.js';
+import { FormatError } from '../src/io/errors.js';
+import { DEFAULT_DECOMPRESSION_CEILING, fflateInflater, InflateLimitError, setDecompressionCeiling, setInflater, type Inflater } from '../src/io/inflate.js';
+import { defaultGeometry, encodeNifti, gzip, NiftiError, readNifti, scaleGeometry, writeNifti, type NiftiDatatype, type NiftiGeometry } from '../src/io/nifti.js';
 import { sharedData } from './harness.js';
+
+/** ../shared/data/brain/2d, or null (the test is reported as skipped; under CI=true sharedData throws). */
+const brain2d = sharedData('brain/2d');
 
 const geometry: NiftiGeometry = {
   pixdim: [1.5, 2, 2.5], qformCode: 1, sformCode: 2, quatern: [0, 0, 1, -80, 96, -112], qfac: -1,
@@ -80,29 +85,78 @@ describe('NIfTI-1', () => {
     const good = encodeNifti({ dims: [8, 8, 8], data: new Float32Array(512).map((_, i) => i), datatype: 'float32', geometry: defaultGeometry() });
     const gz = await gzip(good);
     await expect(readNifti(gz.slice(0, gz.length - 200), 'cut.nii.gz')).rejects.toThrow(/cut\.nii\.gz: the gzip stream is truncated or corrupt/);
-    await expect(readNifti(good.slice(0, 1000), 'short.nii')).rejects.toThrow(/short\.nii: dimensions 8 x 8 x 8 of float32 need 2400 bytes, the file has 1000/);
+    await expect(readNifti(good.slice(0, 1000), 'short.nii')).rejects.toThrow(/short\.nii: dim: 8 x 8 x 8 of float32 at vox_offset 352 need 2400 bytes, the file has 1000/);
     const bigger = good.slice();
     new DataView(bigger.buffer).setInt16(46, 9, true); // nk = 9 but only 8 slices stored
-    await expect(readNifti(bigger, 'dims.nii')).rejects.toThrow(/dims\.nii: dimensions 8 x 8 x 9/);
+    await expect(readNifti(bigger, 'dims.nii')).rejects.toThrow(/dims\.nii: dim: 8 x 8 x 9/);
     const magic = good.slice();
     magic[344] = 0x78;
-    await expect(readNifti(magic, 'magic.nii')).rejects.toThrow(/magic\.nii: bad NIfTI-1 magic/);
+    await expect(readNifti(magic, 'magic.nii')).rejects.toThrow(/magic\.nii: magic: "x\+1\?", expected "n\+1"/);
     await expect(readNifti(new Uint8Array(100), 'tiny.nii')).rejects.toThrow(/tiny\.nii: 100 bytes is too short/);
     const notNifti = good.slice();
     new DataView(notNifti.buffer).setInt32(0, 540, true);
-    await expect(readNifti(notNifti, 'n2.nii')).rejects.toThrow(/n2\.nii: not a NIfTI-1 file/);
+    await expect(readNifti(notNifti, 'n2.nii')).rejects.toThrow(/n2\.nii: sizeof_hdr: is 540: a NIfTI-2 file, which is not supported/);
     const dt = good.slice();
     new DataView(dt.buffer).setInt16(70, 32, true); // complex64
-    await expect(readNifti(dt, 'complex.nii')).rejects.toThrow(/complex\.nii: NIfTI datatype 32 is not supported/);
+    await expect(readNifti(dt, 'complex.nii')).rejects.toThrow(/complex\.nii: datatype: 32 \(complex64\) is not supported; the reader takes 2 \(uint8\)/);
     const fourD = good.slice();
     new DataView(fourD.buffer).setInt16(40, 4, true);
     new DataView(fourD.buffer).setInt16(48, 2, true);
     await expect(readNifti(fourD, '4d.nii')).rejects.toThrow(/4d\.nii: .* more than one volume/);
+    const set = (f: (v: DataView) => void) => { const b = good.slice(); f(new DataView(b.buffer)); return b; };
+    for (const bad of [NaN, Infinity, 352.5, 100]) {
+      await expect(readNifti(set((v) => v.setFloat32(108, bad, true)), 'vox.nii')).rejects.toThrow(/vox\.nii: vox_offset: is/);
+    }
+    await expect(readNifti(set((v) => v.setInt16(70, 768, true)), 'u32.nii')).rejects.toThrow(/datatype: 768 \(uint32\) is not supported/);
+    await expect(readNifti(set((v) => v.setInt16(70, 999, true)), 'odd.nii')).rejects.toThrow(/datatype: 999 \(not a NIfTI-1 datatype\)/);
+    await expect(readNifti(set((v) => v.setInt16(72, 16, true)), 'bitpix.nii')).rejects.toThrow(/bitpix\.nii: bitpix: is 16, but datatype 16 \(float32\) has 32 bits/);
+    await expect(readNifti(set((v) => { v.setFloat32(112, 2, true); v.setFloat32(116, NaN, true); }), 'inter.nii')).rejects.toThrow(/inter\.nii: scl_inter: is NaN/);
+    await expect(readNifti(set((v) => { v.setFloat32(112, 2e38, true); }), 'scl.nii')).rejects.toThrow(/scl\.nii: voxel 2: 2 scaled by scl_slope .* past the float32 range/);
+    await expect(readNifti(set((v) => v.setFloat32(80, NaN, true)), 'pix.nii')).rejects.toThrow(/pix\.nii: pixdim\[1\]: is NaN/);
+    await expect(readNifti(set((v) => { v.setInt16(254, 1, true); v.setFloat32(280, Infinity, true); }), 'srow.nii')).rejects.toThrow(/srow\.nii: srow_x\[0\]: is Infinity/);
+    // The errors are the library's own type, with the file and the field.
+    const e = await readNifti(set((v) => v.setFloat32(108, NaN, true)), 'vox.nii').catch((x) => x);
+    expect(e).toBeInstanceOf(NiftiError);
+    expect(e).toBeInstanceOf(FormatError);
+    expect([e.source, e.entry]).toEqual(['vox.nii', 'vox_offset']);
   });
 
-  it('reads the shared 2D slices (uint8 with slope 1, float32 with slope 0) with their geometry', async () => {
-    const dir = sharedData('brain/2d');
-    if (!dir) return;
+  it('a decompression bomb (an 8 x 8 x 8 volume followed by 512 MiB of zeros) is refused after one chunk', async () => {
+    const vol = encodeNifti({ dims: [8, 8, 8], data: new Float32Array(512), datatype: 'float32', geometry: defaultGeometry() });
+    // Gzip members may follow one another: the volume, then 512 MiB of zeros built from one
+    // compressed 1 MiB block repeated (the whole file stays about 1 MB).
+    const zeros = await gzip(new Uint8Array(2 ** 20));
+    const parts = [await gzip(vol), ...Array.from({ length: 512 }, () => zeros)];
+    const bomb = new Uint8Array(parts.reduce((a, p) => a + p.length, 0));
+    let o = 0;
+    for (const p of parts) { bomb.set(p, o); o += p.length; }
+    let inflated = 0;
+    const counting: Inflater = { name: 'counting', inflate: (input, format, max) => { const out = fflateInflater.inflate(input, format, max); inflated += out.length; return out; } };
+    setInflater(counting);
+    try {
+      await expect(readNifti(bomb, 'bomb.nii.gz')).rejects.toThrow(/bomb\.nii\.gz: decompresses to more than the 2400 bytes its header \(8 x 8 x 8 float32 at vox_offset 352\) declares/);
+      setDecompressionCeiling(1000);
+      await expect(readNifti(await gzip(vol), 'ceiling.nii.gz')).rejects.toThrow(/ceiling\.nii\.gz: .* declares 2400 decompressed bytes, more than the decompression ceiling of 1000 bytes/);
+    } finally {
+      setInflater(null);
+      setDecompressionCeiling(DEFAULT_DECOMPRESSION_CEILING);
+    }
+    expect(inflated).toBe(0); // the bounded inflater threw before handing anything back
+  });
+
+  it('the Node faces inflate with node:zlib, bounded the same way', async () => {
+    const { zlibInflater } = await import('../src/cli/node-inflate.js');
+    setInflater(null);
+    const vol = encodeNifti({ dims: [4, 4, 2], data: new Float32Array(32).map((_, i) => i), datatype: 'float32', geometry: defaultGeometry() });
+    const gz = await gzip(vol);
+    expect(zlibInflater.inflate(gz, 'gzip', vol.length)).toEqual(vol);
+    expect(() => zlibInflater.inflate(gz, 'gzip', vol.length - 1)).toThrow(InflateLimitError);
+    expect(() => fflateInflater.inflate(gz, 'gzip', vol.length - 1)).toThrow(InflateLimitError);
+    expect(fflateInflater.inflate(gz, 'gzip', vol.length)).toEqual(vol);
+  });
+
+  it.skipIf(!brain2d)('reads the shared 2D slices (uint8 with slope 1, float32 with slope 0) with their geometry', async () => {
+    const dir = brain2d!;
     const a = await readNifti(new Uint8Array(readFileSync(join(dir, 'vxm_test_scan_slice112_vol.nii.gz'))), 'atlas');
     expect(a.dims).toEqual([160, 192, 1]);
     expect(a.datatype).toBe('uint8');

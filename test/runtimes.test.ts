@@ -6,6 +6,8 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as bw from '../src/index.js';
+import { logSpectrogramImage } from '../src/gblend/features.js';
+import { downsampleImage } from '../src/synth/preprocess.js';
 import { useBackend } from './harness.js';
 
 const root = join(import.meta.dirname, '..');
@@ -40,6 +42,10 @@ describe('runtimes', () => {
     expect(got.warp).toEqual(ref.warp);
     expect(got.loss).toBe(ref.loss);
     expect(got.grad).toEqual(ref.grad);
+    // The io kernels give Node's numbers in Deno too.
+    expect(got.logmel).toEqual(Array.from(logSpectrogramImage(Float32Array.from({ length: 3000 }, (_, i) => Math.sin(0.1 * i)), 8000, { nMels: 8, frames: 4 }).data.slice(0, 8)));
+    expect(got.down).toEqual(Array.from(downsampleImage(Float32Array.from({ length: 4 * 6 * 5 }, (_, i) => Math.cos(i)), [4, 6, 5], 2).data));
+    expect(got.nifti).toEqual(Array.from({ length: 12 }, (_, i) => i * 1000 - 5000));
   });
 
   it('a vite bundle of the package runs (no Node built-ins, wasm embedded)', async () => {

@@ -9,7 +9,7 @@ import {
 import { EVAL_LABELS, NUM_CLASSES, classIndex, labelValue, toLabelValues } from '../src/synth/labels.js';
 import { phantomCohort, phantomSubject } from '../src/synth/phantoms.js';
 import { boundaryMask, foldingFraction, gaussianBlur, jacobianDeterminant, randAugAmplitude, randomSmoothField } from '../src/synth/fields.js';
-import { useBackend } from './harness.js';
+import { backendsUnderTest, useBackend } from './harness.js';
 
 const vol = (data: ArrayLike<number>, dims: [number, number, number], datatype: NiftiDatatype = 'float32', geometry = defaultGeometry()) =>
   parseNifti(encodeNifti({ dims, data, datatype, geometry }), 'mem');
@@ -97,8 +97,8 @@ describe('phantoms', () => {
   });
 });
 
-describe('fields', () => {
-  beforeAll(() => useBackend('wasm'));
+describe.each(backendsUnderTest())('fields on %s', (backend) => {
+  beforeAll(() => useBackend(backend));
 
   it('Jacobian determinant of id + u on known fields; folding counts det <= 0 inside the mask', () => {
     const shape: [number, number, number] = [4, 5, 6];

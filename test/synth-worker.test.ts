@@ -23,7 +23,7 @@ beforeAll(async () => {
   await build({
     root, logLevel: 'silent', configFile: false,
     ssr: { noExternal: true },
-    build: { ssr: join(root, 'src/workers/synth-worker-node.ts'), outDir: dir, emptyOutDir: true, rollupOptions: { output: { format: 'es', entryFileNames: 'synth-worker.mjs' } } },
+    build: { ssr: join(root, 'src/workers/synth-node-worker.ts'), outDir: dir, emptyOutDir: true, rollupOptions: { output: { format: 'es', entryFileNames: 'synth-worker.mjs' } } },
   });
   worker = new Worker(join(dir, 'synth-worker.mjs'));
   service = Comlink.wrap<SynthService>(nodeEndpoint(worker));

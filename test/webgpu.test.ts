@@ -459,5 +459,5 @@ describe.skipIf(!found)('webgpu on a tensor above the binding limit', () => {
     }
     for (const t of [x, bias, tw, flow, warped]) t.dispose();
     expect(bw.memory().liveBuffers).toBe(0);
-  }, 600_000);
+  });
 });

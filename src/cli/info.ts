@@ -1,6 +1,6 @@
 // `blendwarp info`: the runtime, and each backend that can start here with its details.
 import { BACKEND_NAMES, type BackendInfo } from '../index.js';
-import { createBackend } from '../backend/create.js';
+import { createBackend, type AutoChoice } from '../backend/create.js';
 
 export interface InfoReport {
   runtime: { name: string; version: string; platform: string; arch: string; cpus: number };
@@ -27,12 +27,14 @@ export async function collectInfo(): Promise<InfoReport> {
       report.unavailable.push({ name, reason: (e as Error).message });
     }
   }
-  const gpu = report.backends.find((b) => b.name === 'webgpu') as { adapter?: { software?: boolean; description?: string } } | undefined;
-  report.auto = !gpu
-    ? { name: 'wasm', reason: 'no WebGPU adapter' }
-    : gpu.adapter?.software
-      ? { name: 'wasm', reason: `the WebGPU adapter (${gpu.adapter.description}) is a CPU implementation, slower than wasm here` }
-      : { name: 'webgpu', reason: 'a hardware WebGPU adapter is available' };
+  // Exactly what `--backend auto` does (on a hardware adapter that includes the kernel self-test).
+  try {
+    const b = await createBackend('auto');
+    report.auto = b.info().auto as AutoChoice;
+    b.dispose();
+  } catch (e) {
+    report.auto = { name: 'none', reason: (e as Error).message };
+  }
   return report;
 }
 

@@ -1,8 +1,10 @@
 // The `blendwarp` command line (Node): `run` (the main job), `gblend`, `synth`, `info`, `demo`.
 import { parseArgs } from 'node:util';
+import './node-inflate.js';
 import { setBackend, type BackendName } from '../index.js';
 import { collectInfo, formatInfo } from './info.js';
 import { runDemo } from './demo.js';
+import { parseThreads } from '../backend/wasm/workers.js';
 
 const HELP = `usage: blendwarp <command> [options]
 
@@ -11,19 +13,45 @@ commands:
                                 MRI synthesis on generated phantoms (quick configurations, no files)
   gblend ...                    Gradient-Blending comparison (blendwarp gblend --help)
   synth <stage>|run ...         learned-transformation MRI synthesis (blendwarp synth --help)
+  convert --from vxm|--to vxm IN --out OUT
+                                models between blendwarp and PyTorch VoxelMorph (blendwarp convert --help)
   info [--json]                 the runtime and the compute backends available here
   demo [--steps N] [--size S] [--seed K] [--json]
                                 learn to register two generated 2D shapes (loss falls, Dice rises)
 
 options for every command:
   --backend wasm|webgpu|auto    compute backend (default: $BLENDWARP_BACKEND or auto)
+  --threads N                   threads for the wasm kernels (default: $BLENDWARP_THREADS or every core)
 `;
 
+/**
+ * Takes `--threads N` / `--threads=N` out of argv (every command accepts it) and passes it on as
+ * BLENDWARP_THREADS, which every wasm backend started by this process or its worker threads reads.
+ */
+export function takeThreads(argv: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--') { out.push(...argv.slice(i)); break; }
+    let v: string | undefined;
+    if (a === '--threads') {
+      v = argv[++i];
+      if (v === undefined) throw new Error('--threads: expected a value (an integer >= 1)');
+    } else if (a.startsWith('--threads=')) v = a.slice('--threads='.length);
+    else { out.push(a); continue; }
+    parseThreads(v, '--threads');
+    process.env.BLENDWARP_THREADS = v;
+  }
+  parseThreads(process.env.BLENDWARP_THREADS);
+  return out;
+}
+
 export async function main(argv: string[]): Promise<number> {
-  const [command, ...rest] = argv;
+  const [command, ...rest] = takeThreads(argv);
   // Pipeline commands parse their own flags.
   if (command === 'gblend') return (await import('./gblend.js')).main(rest);
   if (command === 'synth') return (await import('./synth.js')).main(rest);
+  if (command === 'convert') return (await import('./convert.js')).main(rest);
   if (command === 'run') return runMainJob(rest);
   if (!command || command === 'help' || command === '--help' || command === '-h') {
     process.stdout.write(HELP);

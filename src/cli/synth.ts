@@ -2,6 +2,8 @@
 // command runs the stages before it too, each resuming or loading its checkpoint under --out, so
 // `synth spatial` then `synth run` trains the spatial model once.
 import { parseArgs } from 'node:util';
+import './node-inflate.js';
+import { checkOutDir, joinNegativeNumbers } from './args.js';
 import { readFile } from 'node:fs/promises';
 import { setBackend, type BackendName } from '../index.js';
 import { FsStore } from './fs-store.js';
@@ -9,6 +11,7 @@ import { ProgressBar } from './progress.js';
 import { phantomData, prepareData, type FileRef, type InputFiles, type LabeledFiles } from '../synth/data.js';
 import { gridMultiple, METHOD_NAMES, presetConfig, STAGES, SynthPipeline, type MethodName, type Stage } from '../synth/pipeline.js';
 import { resultsJson, diceTable } from '../synth/report.js';
+import { exportTrainingSet } from '../synth/export.js';
 
 const HELP = `usage: blendwarp synth <stage> [options]
 
@@ -21,7 +24,8 @@ data (one of):
                                     NIfTI (.nii/.nii.gz) on one grid; labels are FreeSurfer aseg values
 
 options:
-  --out DIR             outputs, checkpoints and results.json (default synth-out)
+  --out DIR             outputs, checkpoints, results.json and inputs/ (the preprocessed atlas, its labels,
+                        the unlabeled and test scans, on the outputs' grid) (default synth-out)
   --dims 2|3            2 on 3D inputs takes one coronal slice (--slice K, default the middle)
   --downsample K        integer down-sampling for CPU runs (default 1)
   --extra-slices a,b    with --dims 2 on 3D input: unlabeled volumes also give slices at +-a, +-b
@@ -32,9 +36,14 @@ options:
   --sas-finetune N      SAS: N steps of unsupervised test-time optimisation on each (atlas, test) pair
   --no-diffeo           plain displacement model (+ a backward network for the inverse)
   --synth-count N       synthesized examples written by the synthesize stage
+  --export DIR          (synthesize and later) also write the synthesized training set for PyTorch:
+                        DIR/images/NNNN.nii.gz, DIR/labels/NNNN.nii.gz (class indices), index.csv,
+                        index.json (docs/voxelmorph.md has a 30-line PyTorch trainer for it)
+  --export-count N      examples in DIR (default: --synth-count)
   --seed K              (default 1)
   --json                print results.json to stdout instead of the table
   --backend wasm|webgpu|auto
+  --threads N           threads for the wasm kernels (default: $BLENDWARP_THREADS or every core)
 `;
 
 async function fileRef(path: string): Promise<FileRef> {
@@ -70,13 +79,13 @@ export async function main(argv: string[]): Promise<number> {
     return 2;
   }
   const { values, tokens } = parseArgs({
-    args: rest,
+    args: joinNegativeNumbers(rest, ['dims', 'slice', 'downsample', 'steps', 'synth-count', 'spatial-steps', 'appearance-steps', 'seg-steps', 'sas-finetune', 'extra-slices', 'seed']),
     options: {
       data: { type: 'string' }, atlas: { type: 'string' }, 'atlas-seg': { type: 'string' },
       unlabeled: { type: 'string', multiple: true }, test: { type: 'string', multiple: true }, train: { type: 'string', multiple: true },
       out: { type: 'string', default: 'synth-out' }, dims: { type: 'string' }, slice: { type: 'string' }, downsample: { type: 'string', default: '1' },
       quick: { type: 'boolean', default: false }, steps: { type: 'string' }, methods: { type: 'string' }, 'no-diffeo': { type: 'boolean', default: false },
-      'synth-count': { type: 'string' }, 'spatial-steps': { type: 'string' }, 'appearance-steps': { type: 'string' }, 'seg-steps': { type: 'string' }, 'sas-finetune': { type: 'string' }, 'extra-slices': { type: 'string' }, seed: { type: 'string', default: '1' }, json: { type: 'boolean', default: false }, backend: { type: 'string' },
+      'synth-count': { type: 'string' }, 'spatial-steps': { type: 'string' }, 'appearance-steps': { type: 'string' }, 'seg-steps': { type: 'string' }, 'sas-finetune': { type: 'string' }, export: { type: 'string' }, 'export-count': { type: 'string' }, 'extra-slices': { type: 'string' }, seed: { type: 'string', default: '1' }, json: { type: 'boolean', default: false }, backend: { type: 'string' },
     },
     allowPositionals: true, strict: true, tokens: true,
   });
@@ -105,6 +114,11 @@ export async function main(argv: string[]): Promise<number> {
   const count = intOpt('--synth-count', values['synth-count'], 0);
   if (count !== undefined) config.synthCount = count;
   const multiple = gridMultiple(config);
+  const exportCount = intOpt('--export-count', values['export-count'], 1) ?? config.synthCount;
+  if (values.export !== undefined && STAGES.indexOf(stage) < STAGES.indexOf('synthesize')) {
+    throw new Error(`--export: the training set exists from the synthesize stage on; run "synth synthesize --export ${values.export}" (or a later stage), not "${stageArg}"`);
+  }
+  checkOutDir('--out', values.out!);
 
   let data;
   if (values.data !== undefined) {
@@ -141,13 +155,19 @@ export async function main(argv: string[]): Promise<number> {
   try {
     process.stderr.write(`synth: ${data.notes.join('; ')}; grid ${data.shape.join(' x ')} (${data.dims}D); atlas ${data.atlas.name}, ${data.unlabeled.length} unlabeled, ${data.tests.length} test\n`);
     const results = await pipeline.run(stage, abort.signal);
+    if (values.export !== undefined) {
+      const exportBar = new ProgressBar(exportCount, 'export'.padEnd(26));
+      const ex = await exportTrainingSet(pipeline, new FsStore(values.export), exportCount, (k) => exportBar.update(k, ''));
+      process.stdout.write(`exported ${ex.length} synthesized (image, label) pairs to ${values.export}/ (images/, labels/, index.csv, index.json)\n`);
+    }
     if (results) {
       const json = resultsJson(results, { config: { preset: values.quick ? 'quick' : 'paper', ...config }, command: `blendwarp synth ${argv.join(' ')}` });
       await store.save('results.json', new TextEncoder().encode(json));
+      await store.save('timings.json', new TextEncoder().encode(JSON.stringify({ timings_s: Object.fromEntries(Object.entries(results.timings).map(([k, v]) => [k, Math.round(v * 10) / 10])) }, null, 2) + '\n'));
       if (values.json) process.stdout.write(json);
       else {
         process.stdout.write(`\n${diceTable(results)}\nstage times (s): ${Object.entries(results.timings).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', ')}\n`);
-        process.stdout.write(`wrote ${values.out}/results.json, table.md, dice-per-label.svg, predictions/, synth/\n`);
+        process.stdout.write(`wrote ${values.out}/results.json, timings.json, table.md, dice-per-label.svg, predictions/, synth/, inputs/ (the preprocessed atlas, its labels, the unlabeled and test scans)\n`);
       }
     } else {
       process.stdout.write(`synth ${stageArg}: done (stage times: ${Object.entries(pipeline.timings).map(([k, v]) => `${k} ${v.toFixed(1)}s`).join(', ')}); outputs in ${values.out}\n`);

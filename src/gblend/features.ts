@@ -1,7 +1,8 @@
-// Audio features on the CPU: STFT (radix-2 FFT, Hann window), power spectrum, HTK mel filterbank,
-// log-mel and log-spectrogram images of a fixed size.
-// Written in TypeScript for now: the AssemblyScript port (assembly/audio.ts) waits until the kernel
-// files are free of the concurrent speed work; this is a per-clip, once-per-dataset cost.
+// Audio features on the CPU: STFT (Hann window, real radix-2 FFT), power spectrum, HTK mel
+// filterbank, log-mel and log-spectrogram images of a fixed size. The arithmetic is AssemblyScript
+// (assembly/io/audio.ts, through src/io/kernels.ts); this module checks the options and names the
+// errors. The TypeScript versions these replaced are the test reference (test/reference/io.ts).
+import { ioKernels } from '../io/kernels.js';
 
 export interface SpectrogramOptions {
   /** FFT size (a power of two). */
@@ -18,73 +19,32 @@ export interface SpectrogramOptions {
   fMax?: number;
 }
 
-/** In-place iterative radix-2 FFT of (re, im), length a power of two. */
+const isPow2 = (n: number): boolean => Number.isInteger(n) && n >= 1 && (n & (n - 1)) === 0;
+
+function checkInt(op: string, name: string, v: number, min: number): void {
+  if (!Number.isInteger(v) || v < min) throw new Error(`${op}: ${name} must be an integer >= ${min}, got ${v}`);
+}
+
+/** In-place radix-2 FFT of (re, im), length a power of two. */
 export function fft(re: Float64Array, im: Float64Array): void {
   const n = re.length;
-  if (n & (n - 1)) throw new Error(`fft: length ${n} is not a power of two`);
-  for (let i = 1, j = 0; i < n; i++) {
-    let bit = n >> 1;
-    for (; j & bit; bit >>= 1) j ^= bit;
-    j ^= bit;
-    if (i < j) { let t = re[i]!; re[i] = re[j]!; re[j] = t; t = im[i]!; im[i] = im[j]!; im[j] = t; }
-  }
-  for (let len = 2; len <= n; len <<= 1) {
-    const ang = (-2 * Math.PI) / len, wr = Math.cos(ang), wi = Math.sin(ang);
-    for (let i = 0; i < n; i += len) {
-      let cr = 1, ci = 0;
-      for (let k = 0; k < len / 2; k++) {
-        const a = i + k, b = a + len / 2;
-        const tr = re[b]! * cr - im[b]! * ci, ti = re[b]! * ci + im[b]! * cr;
-        re[b] = re[a]! - tr; im[b] = im[a]! - ti; re[a]! += tr; im[a]! += ti;
-        const nr = cr * wr - ci * wi; ci = cr * wi + ci * wr; cr = nr;
-      }
-    }
-  }
+  if (!isPow2(n)) throw new Error(`fft: length ${n} is not a power of two`);
+  if (im.length !== n) throw new Error(`fft: re has ${n} values, im has ${im.length}; expected equal lengths`);
+  ioKernels().fft(re, im);
 }
 
 /** Power spectrogram [frames][nFft/2 + 1] (frames as produced by the hop, no resampling). */
 export function powerSpectrogram(signal: Float32Array, nFft: number, hop: number): Float64Array[] {
-  const win = Float64Array.from({ length: nFft }, (_, i) => 0.5 - 0.5 * Math.cos((2 * Math.PI * i) / nFft));
-  const count = Math.max(1, 1 + Math.floor((signal.length - nFft) / hop));
-  const out: Float64Array[] = [];
-  const re = new Float64Array(nFft), im = new Float64Array(nFft);
-  for (let f = 0; f < count; f++) {
-    re.fill(0); im.fill(0);
-    for (let i = 0; i < nFft; i++) { const s = f * hop + i; re[i] = s < signal.length ? signal[s]! * win[i]! : 0; }
-    fft(re, im);
-    const p = new Float64Array(nFft / 2 + 1);
-    for (let k = 0; k <= nFft / 2; k++) p[k] = re[k]! * re[k]! + im[k]! * im[k]!;
-    out.push(p);
-  }
-  return out;
+  if (!isPow2(nFft)) throw new Error(`powerSpectrogram: nFft ${nFft} is not a power of two`);
+  checkInt('powerSpectrogram', 'hop', hop, 1);
+  return ioKernels().powerRows(signal, nFft, hop);
 }
-
-const hzToMel = (f: number): number => 2595 * Math.log10(1 + f / 700);
-const melToHz = (m: number): number => 700 * (10 ** (m / 2595) - 1);
 
 /** HTK-style triangular mel filters [nMels][nFft/2 + 1]. */
 export function melFilterbank(nMels: number, nFft: number, sampleRate: number, fMin = 0, fMax = sampleRate / 2): Float64Array[] {
-  const bins = nFft / 2 + 1;
-  const mMin = hzToMel(fMin), mMax = hzToMel(fMax);
-  const edges = Array.from({ length: nMels + 2 }, (_, i) => melToHz(mMin + ((mMax - mMin) * i) / (nMels + 1)));
-  return Array.from({ length: nMels }, (_, m) => {
-    const lo = edges[m]!, mid = edges[m + 1]!, hi = edges[m + 2]!;
-    const w = new Float64Array(bins);
-    for (let k = 0; k < bins; k++) {
-      const f = (k * sampleRate) / nFft;
-      w[k] = Math.max(0, Math.min((f - lo) / (mid - lo), (hi - f) / (hi - mid)));
-    }
-    return w;
-  });
-}
-
-function resampleRows(rows: Float64Array[], count: number): Float64Array[] {
-  if (rows.length === count) return rows;
-  return Array.from({ length: count }, (_, i) => {
-    const x = count === 1 ? 0 : (i * (rows.length - 1)) / (count - 1);
-    const a = Math.floor(x), b = Math.min(rows.length - 1, a + 1), t = x - a;
-    return rows[a]!.map((v, j) => (1 - t) * v + t * rows[b]![j]!);
-  });
+  checkInt('melFilterbank', 'nMels', nMels, 0);
+  if (!isPow2(nFft)) throw new Error(`melFilterbank: nFft ${nFft} is not a power of two`);
+  return ioKernels().melFilters(nMels, nFft, sampleRate, fMin, fMax);
 }
 
 /**
@@ -93,20 +53,16 @@ function resampleRows(rows: Float64Array[], count: number): Float64Array[] {
  */
 export function logSpectrogramImage(signal: Float32Array, sampleRate: number, opts: SpectrogramOptions = {}): { data: Float32Array; shape: [number, number] } {
   const nFft = opts.nFft ?? 256, hop = opts.hop ?? 64, nMels = opts.nMels ?? 32, frames = opts.frames ?? 32;
-  const power = resampleRows(powerSpectrogram(signal, nFft, hop), frames);
-  let bands: Float64Array[]; // [frames][bands]
-  if (nMels > 0) {
-    const fb = melFilterbank(nMels, nFft, sampleRate, opts.fMin ?? 0, opts.fMax ?? sampleRate / 2);
-    bands = power.map((p) => Float64Array.from(fb, (w) => w.reduce((acc, wk, k) => acc + wk * p[k]!, 0)));
-  } else {
-    const want = opts.bins ?? nFft / 2 + 1;
-    // Resample the frequency axis by transposing, resampling rows, and transposing back.
-    const t = Array.from({ length: nFft / 2 + 1 }, (_, k) => Float64Array.from(power, (p) => p[k]!));
-    const r = resampleRows(t, want);
-    bands = Array.from({ length: frames }, (_, f) => Float64Array.from(r, (row) => row[f]!));
-  }
-  const nb = bands[0]!.length;
-  const data = new Float32Array(nb * frames);
-  for (let f = 0; f < frames; f++) for (let b = 0; b < nb; b++) data[b * frames + f] = Math.log(bands[f]![b]! + 1e-6);
-  return { data, shape: [nb, frames] };
+  const bins = nMels > 0 ? 0 : opts.bins ?? nFft / 2 + 1;
+  const op = 'logSpectrogramImage';
+  if (!isPow2(nFft)) throw new Error(`${op}: nFft ${nFft} is not a power of two`);
+  checkInt(op, 'hop', hop, 1);
+  checkInt(op, 'nMels', nMels, 0);
+  checkInt(op, 'frames', frames, 1);
+  if (nMels === 0) checkInt(op, 'bins', bins, 1);
+  if (!(sampleRate > 0)) throw new Error(`${op}: sampleRate must be > 0, got ${sampleRate}`);
+  const data = ioKernels().logSpectrogram(signal, sampleRate, {
+    nFft, hop, nMels, frames, bins, fMin: opts.fMin ?? 0, fMax: opts.fMax ?? sampleRate / 2,
+  });
+  return { data, shape: [nMels > 0 ? nMels : bins, frames] };
 }

@@ -5,7 +5,7 @@ import { parseIdx } from '../io/idx.js';
 import type { Manifest } from '../io/manifest.js';
 import { npyToFloat32, parseNpy, parseNpz } from '../io/npy.js';
 import { parseWav, toMono } from '../io/wav.js';
-import { checkClassesPresent, standardize, subset, validateDataset, type Dataset, type TrainTest } from './data.js';
+import { checkClassesPresent, firstNonFinite, standardize, subset, validateDataset, type Dataset, type TrainTest } from './data.js';
 import { logSpectrogramImage } from './features.js';
 
 export type ReadFile = (path: string) => Promise<Uint8Array>;
@@ -29,6 +29,8 @@ export async function loadManifestDataset(man: Manifest, read: ReadFile, source 
         arr = { shape: a.shape, data: npyToFloat32(a) };
       } else { const a = parseNpy(bytes, m.file); arr = { shape: a.shape, data: npyToFloat32(a) }; }
       if (arr.shape[0] !== n) throw new Error(`${m.file}: modality "${m.name}" has ${arr.shape[0]} rows, the manifest lists ${n} examples`);
+      const bad = firstNonFinite(arr.data);
+      if (bad >= 0) throw new Error(`${m.file}: modality "${m.name}": value ${arr.data[bad]} at index ${bad} (example ${Math.floor(bad / Math.max(1, arr.data.length / n))}); features must be finite`);
       shape = arr.shape.slice(1).length ? arr.shape.slice(1) : [1];
       data = arr.data;
     } else {
@@ -45,6 +47,8 @@ export async function loadManifestDataset(man: Manifest, read: ReadFile, source 
           const a = parseNpy(bytes, path);
           row = { data: npyToFloat32(a), shape: a.shape.length ? a.shape : [1] };
         }
+        const bad = firstNonFinite(row.data);
+        if (bad >= 0) throw new Error(`${path}: modality "${m.name}" (examples[${i}]): value ${row.data[bad]} at index ${bad}; features must be finite`);
         if (i === 0) shape = row.shape;
         else if (row.shape.join(',') !== shape.join(',')) throw new Error(`${path}: modality "${m.name}" has shape [${row.shape.join(', ')}], examples[0] has [${shape.join(', ')}] (every example must match)`);
         rows.push(row.data);

@@ -21,6 +21,14 @@ export const FUSION_METHODS = ['early', 'late-mean', 'late-max', 'late-product',
 export const EXTRA_METHODS = ['gblend-online-raw'] as const;
 
 /** Every method name for a dataset: uni:<modality> for each modality, then the rest. */
+/** Whether `name` needs two or more modalities (everything but the uni-modal baselines). */
+export function isMultiModal(name: string): boolean {
+  return !name.startsWith('uni:');
+}
+
+/** Every method name that does not depend on the modality names (uni:<modality> aside). */
+export const STATIC_METHODS: readonly string[] = [...BASE_METHODS, ...FUSION_METHODS, ...EXTRA_METHODS];
+
 export function allMethods(modalities: string[]): string[] {
   return [...modalities.map((m) => `uni:${m}`), ...BASE_METHODS, ...FUSION_METHODS, ...EXTRA_METHODS];
 }
@@ -131,7 +139,7 @@ async function trainJob(id: string, cfg: ModelConfig, splits: Splits, tc: TrainC
       const w = state.weights!;
       const stepLoss = await trainEpoch(model, opt, splits.train, w, tc, state.epoch, salt, id, ctx);
       const all = Array.from({ length: model.k + 1 }, (_, i) => i);
-      const tr = evaluate(model, splits.trainEval, all) as HeadMetrics[], va = evaluate(model, splits.val, all) as HeadMetrics[];
+      const tr = (await evaluate(model, splits.trainEval, all)) as HeadMetrics[], va = (await evaluate(model, splits.val, all)) as HeadMetrics[];
       const prev = state.history[state.history.length - 1];
       const ogr = all.map((h) => (prev ? ogrBetween({ train: prev.train[h]!.loss, val: prev.val[h]!.loss }, { train: tr[h]!.loss, val: va[h]!.loss }).ogr : null));
       const record: EpochRecord = { epoch: state.epoch + 1, weights: [...w], stepLoss, train: tr, val: va, ogr };
@@ -158,15 +166,18 @@ function guarded(raw: number[], prev: number[] | null, guards: Guards): number[]
 
 /** Runs one method for one seed on (train, test). */
 export async function runMethod(name: string, train: Dataset, test: Dataset, opts: GBlendOptions, seed: number, ctx: SeedContext = {}): Promise<MethodResult> {
+  if (isMultiModal(name) && train.modalities.length < 2) {
+    throw new Error(`${name}: needs two or more modalities, the data has one (${train.modalities.map((m) => m.name).join(', ')}); only uni:<modality> runs on it`);
+  }
   const store = ctx.store ?? new MemoryStore();
   const splits = makeSplits(train, opts, seed);
   const tc: TrainConfig = { ...opts.train, seed };
   const E = opts.epochs;
   const k = train.modalities.length;
   const guards = opts.guards ?? DEFAULT_GUARDS;
-  const finish = (model: BlendModel, cfg: ModelConfig, state: JobState, head: number, weights: number[] | null, testData: Dataset = test): MethodResult => {
+  const finish = async (model: BlendModel, cfg: ModelConfig, state: JobState, head: number, weights: number[] | null, testData: Dataset = test): Promise<MethodResult> => {
     const all = Array.from({ length: model.k + 1 }, (_, i) => i);
-    const heads = evaluate(model, testData, all);
+    const heads = await evaluate(model, testData, all);
     const m = heads[head]!;
     return {
       name, seed, top1: m.top1, top5: m.top5, mAP: m.mAP, mAUC: m.mAUC,
@@ -187,7 +198,7 @@ export async function runMethod(name: string, train: Dataset, test: Dataset, opt
   if (name.startsWith('uni:')) {
     const { model, state, cfg, sub } = await uniJob(name.slice(4));
     try {
-      return finish(model, cfg, state, 0, null, sub(test));
+      return await finish(model, cfg, state, 0, null, sub(test));
     } finally { model.dispose(); }
   }
 
@@ -198,7 +209,7 @@ export async function runMethod(name: string, train: Dataset, test: Dataset, opt
     const probs: Float32Array[] = [];
     for (const m of train.modalities) {
       const { model, sub } = await uniJob(m.name);
-      try { probs.push(softmaxRows(predict(model, sub(test), [0])[0]!, test.classes)); } finally { model.dispose(); }
+      try { probs.push(softmaxRows((await predict(model, sub(test), [0]))[0]!, test.classes)); } finally { model.dispose(); }
     }
     const c = test.classes, comb = new Float32Array(probs[0]!.length);
     for (let i = 0; i < comb.length; i++) {
@@ -227,7 +238,7 @@ export async function runMethod(name: string, train: Dataset, test: Dataset, opt
     const cfg: ModelConfig = { modalities: [{ name: 'early', shape: s1.train.modalities[0]!.shape, encoder: hidden }], classes: train.classes };
     const { model, state } = await trainJob(`s${seed}/early`, cfg, s1, tc, E, fixed([1, 0]), store, ctx);
     try {
-      const heads = evaluate(model, early(test), [0]);
+      const heads = await evaluate(model, early(test), [0]);
       const m = heads[0]!;
       return { name, seed, top1: m.top1, top5: m.top5, mAP: m.mAP, mAUC: m.mAUC, weights: null, history: state.history, estimates: [] };
     } finally { model.dispose(); }
@@ -246,7 +257,7 @@ export async function runMethod(name: string, train: Dataset, test: Dataset, opt
       init = new Map();
       for (const m of train.modalities) {
         const { model } = await uniJob(m.name);
-        try { for (const [p, v] of model.snapshot()) if (p.startsWith('enc.')) init.set(p, v); } finally { model.dispose(); }
+        try { for (const [p, v] of await model.snapshot()) if (p.startsWith('enc.')) init.set(p, v); } finally { model.dispose(); }
       }
       schedule = fixed(onlyFused); reportWeights = false;
       break;
@@ -255,8 +266,8 @@ export async function runMethod(name: string, train: Dataset, test: Dataset, opt
       const estEpochs = opts.offlineEstimateEpochs ?? E;
       schedule = async (epoch, model, state) => {
         if (epoch !== 0 && state.weights) return null;
-        const direct = gradientEstimate(model, splits, tc, opts.gradBatches ?? 4, epoch);
-        const { weights: raw, heads } = await gbEstimate(model.config, model.snapshot(), splits, tc, { epochs: estEpochs, metric: opts.metric }, 1, `s${seed}/${name}`, ctx, ctx.headRunner ?? sequentialHeads);
+        const direct = await gradientEstimate(model, splits, tc, opts.gradBatches ?? 4, epoch);
+        const { weights: raw, heads } = await gbEstimate(model.config, await model.snapshot(), splits, tc, { epochs: estEpochs, metric: opts.metric }, 1, `s${seed}/${name}`, ctx, ctx.headRunner ?? sequentialHeads);
         return { epoch, source: 'gb-estimate', raw, weights: applyFloor(raw, guards.floor), dO: heads.map((h) => h.dO), dG: heads.map((h) => h.dG), direct };
       };
       break;
@@ -273,8 +284,8 @@ export async function runMethod(name: string, train: Dataset, test: Dataset, opt
           return { epoch, source: 'gb-estimate', raw: state.weights, weights: state.weights, dO: [], dG: [], note: `kept: every head's training loss < ${g.memorisedLoss}` };
         }
         // Proposition 1's estimate at the same checkpoint, recorded for comparison only.
-        const direct = gradientEstimate(model, splits, tc, opts.gradBatches ?? 4, epoch);
-        const { weights: raw, heads } = await gbEstimate(model.config, model.snapshot(), splits, tc, { epochs: n, metric: opts.metric }, 2 + epoch, `s${seed}/${name}`, ctx, ctx.headRunner ?? sequentialHeads);
+        const direct = await gradientEstimate(model, splits, tc, opts.gradBatches ?? 4, epoch);
+        const { weights: raw, heads } = await gbEstimate(model.config, await model.snapshot(), splits, tc, { epochs: n, metric: opts.metric }, 2 + epoch, `s${seed}/${name}`, ctx, ctx.headRunner ?? sequentialHeads);
         const dO = heads.map((h) => h.dO), dG = heads.map((h) => h.dG);
         if (state.weights && g.keepWhenNoGain && dG.every((v) => v <= 0)) return { epoch, source: 'gb-estimate', raw, weights: state.weights, dO, dG, direct, note: 'kept: no head improved on V (every dG <= 0)' };
         return { epoch, source: 'gb-estimate', raw, weights: guarded(raw, state.weights, g), dO, dG, direct };
@@ -283,7 +294,7 @@ export async function runMethod(name: string, train: Dataset, test: Dataset, opt
     }
     case 'gblend-grad': {
       schedule = async (epoch, model, state) => {
-        const { weights: raw, dO, dG } = gradientEstimate(model, splits, tc, opts.gradBatches ?? 4, epoch);
+        const { weights: raw, dO, dG } = await gradientEstimate(model, splits, tc, opts.gradBatches ?? 4, epoch);
         if (state.weights && guards.keepWhenNoGain && dG.every((v) => v <= 0)) return { epoch, source: 'gradient', raw, weights: state.weights, dO, dG, note: 'kept: no head improved on V (every dG <= 0)' };
         return { epoch, source: 'gradient', raw, weights: guarded(raw, state.weights, guards), dO, dG };
       };
@@ -295,7 +306,7 @@ export async function runMethod(name: string, train: Dataset, test: Dataset, opt
   const cfg = modelConfig(train, opts, fusion, dropoutRate);
   const { model, state } = await trainJob(`s${seed}/${name}`, cfg, splits, tc, E, schedule, store, ctx, init);
   try {
-    return finish(model, cfg, state, k, reportWeights ? state.weights : null);
+    return await finish(model, cfg, state, k, reportWeights ? state.weights : null);
   } finally { model.dispose(); }
 }
 

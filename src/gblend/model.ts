@@ -11,7 +11,7 @@ import { linear } from '../ops/linalg.js';
 import { dropout } from '../ops/random.js';
 import { sum } from '../ops/reduce.js';
 import { concat, reshape } from '../ops/shape.js';
-import type { Tensor } from '../tensor/tensor.js';
+import { readAll, type Tensor } from '../tensor/tensor.js';
 
 export type EncoderSpec =
   | { kind: 'mlp'; hidden: number[] }
@@ -194,10 +194,10 @@ export class BlendModel {
   }
 
   /** Parameter values on the host (a snapshot to restart estimations from). */
-  snapshot(): Map<string, Float32Array> {
-    const s = new Map<string, Float32Array>();
-    for (const [name, t] of this.params.byName) s.set(name, Float32Array.from(t.dataSync() as Float32Array));
-    return s;
+  async snapshot(): Promise<Map<string, Float32Array>> {
+    const entries = [...this.params.byName];
+    const values = await readAll(entries.map(([, t]) => t));
+    return new Map(entries.map(([name], i) => [name, Float32Array.from(values[i] as Float32Array)]));
   }
 
   dispose(): void { this.params.dispose(); }

@@ -5,10 +5,10 @@ import { Adam, AdaGrad, SGD, type Optimizer } from '../nn/optim.js';
 import { Rng, tensor } from '../ops/create.js';
 import { add, mulScalar } from '../ops/elementwise.js';
 import { gradGram } from '../ops/gradstats.js';
-import { bceWithLogits, softmaxCrossEntropy } from '../ops/loss.js';
+import { bceWithLogits, NonFiniteError, softmaxCrossEntropy } from '../ops/loss.js';
 import { valueAndGrads } from '../tensor/autograd.js';
 import { getBackend, tidy } from '../tensor/engine.js';
-import type { Tensor } from '../tensor/tensor.js';
+import { readAll, type Tensor } from '../tensor/tensor.js';
 import { rowSize, type Dataset } from './data.js';
 import { crossEntropy, multiLabelMetrics, softmaxRows, topK, type HeadMetrics } from './metrics.js';
 import { BlendModel, type ModelConfig } from './model.js';
@@ -114,18 +114,23 @@ function headLoss(logits: Tensor, y: Tensor, targets: Tensor | null): Tensor {
 const activeHeads = (w: readonly number[]): number[] => w.flatMap((v, i) => (v > 0 ? [i] : []));
 
 /** Logits of the asked heads over a whole dataset (no dropout, chunks of 256). */
-export function predict(model: BlendModel, ds: Dataset, heads: readonly number[]): (Float32Array | null)[] {
+export async function predict(model: BlendModel, ds: Dataset, heads: readonly number[]): Promise<(Float32Array | null)[]> {
   const n = ds.labels.length, c = ds.classes, all = Int32Array.from({ length: n }, (_, i) => i);
   const out: (Float32Array | null)[] = new Array(model.k + 1).fill(null);
   for (const h of heads) out[h] = new Float32Array(n * c);
   for (let s = 0; s < n; s += 256) {
     const e = Math.min(n, s + 256);
-    tidy(() => {
+    const logits = tidy(() => {
       const { xs } = batchTensors(ds, all, s, e);
-      const logits = model.forward(xs, { heads });
-      for (const h of heads) out[h]!.set(logits[h]!.dataSync() as Float32Array, s * c);
-      return [];
+      const l = model.forward(xs, { heads });
+      return heads.map((h) => l[h]!);
     });
+    try {
+      const values = await readAll(logits);
+      heads.forEach((h, i) => out[h]!.set(values[i] as Float32Array, s * c));
+    } finally {
+      for (const t of logits) t.dispose();
+    }
   }
   return out;
 }
@@ -140,8 +145,8 @@ export function metricsOf(logits: Float32Array, ds: Dataset): HeadMetrics {
 }
 
 /** Loss and accuracy of each asked head on `ds` (null for heads not asked). */
-export function evaluate(model: BlendModel, ds: Dataset, heads: readonly number[]): (HeadMetrics | null)[] {
-  return predict(model, ds, heads).map((l) => (l ? metricsOf(l, ds) : null));
+export async function evaluate(model: BlendModel, ds: Dataset, heads: readonly number[]): Promise<(HeadMetrics | null)[]> {
+  return (await predict(model, ds, heads)).map((l) => (l ? metricsOf(l, ds) : null));
 }
 
 export { softmaxRows };
@@ -220,26 +225,45 @@ export async function trainEpoch(model: BlendModel, opt: Optimizer, ds: Dataset,
   const params = model.params.list();
   const steps = Math.ceil(n / cfg.batchSize);
   let total = 0;
-  for (let s = 0; s < steps; s++) {
-    throwIfAborted(ctx.signal);
-    const start = s * cfg.batchSize, end = Math.min(n, start + cfg.batchSize);
-    const { value, grads } = valueAndGrads(() => {
-      const { xs, y, targets } = batchTensors(ds, order, start, end);
-      const logits = model.forward(xs, { heads, rng });
-      let loss: Tensor | null = null;
-      for (const h of heads) {
-        const l = mulScalar(headLoss(logits[h]!, y, targets), weights[h]!);
-        loss = loss ? add(loss, l) : l;
+  // Step losses are read back 8 at a time: one round trip to the device per 8 steps, not per step.
+  let pending: Tensor[] = [];
+  const drain = async (last: number) => {
+    const vals = pending;
+    pending = [];
+    let read: (Float32Array | Int32Array)[];
+    try { read = await readAll(vals); } finally { for (const t of vals) t.dispose(); }
+    for (const [i, r] of read.entries()) {
+      const step = last - vals.length + i + 1, v = r[0]!;
+      // wasm raises this inside the loss op; asynchronous backends (webgpu) can only check it here.
+      if (!Number.isFinite(v)) throw new NonFiniteError(`${job}: the blended loss is ${v} at epoch ${epoch + 1}, step ${step}`);
+      total += v;
+      ctx.onProgress?.({ type: 'step', job, epoch, step, steps, loss: v });
+    }
+  };
+  try {
+    for (let s = 0; s < steps; s++) {
+      throwIfAborted(ctx.signal);
+      const start = s * cfg.batchSize, end = Math.min(n, start + cfg.batchSize);
+      const { value, grads } = valueAndGrads(() => {
+        const { xs, y, targets } = batchTensors(ds, order, start, end);
+        const logits = model.forward(xs, { heads, rng });
+        let loss: Tensor | null = null;
+        for (const h of heads) {
+          const l = mulScalar(headLoss(logits[h]!, y, targets), weights[h]!);
+          loss = loss ? add(loss, l) : l;
+        }
+        return loss!;
+      }, params);
+      opt.step(params, grads);
+      for (const g of grads) g.dispose();
+      pending.push(value);
+      if (s % 8 === 7 || s === steps - 1) {
+        await drain(s + 1);
+        await yieldToEvents();
       }
-      return loss!;
-    }, params);
-    opt.step(params, grads);
-    const v = (value.dataSync() as Float32Array)[0]!;
-    value.dispose();
-    for (const g of grads) g.dispose();
-    total += v;
-    ctx.onProgress?.({ type: 'step', job, epoch, step: s + 1, steps, loss: v });
-    if (s % 8 === 7) await yieldToEvents();
+    }
+  } finally {
+    for (const t of pending) t.dispose();
   }
   return total / steps;
 }
@@ -256,17 +280,17 @@ export async function estimateHead(modelCfg: ModelConfig, snap: Map<string, Floa
   loadParams(model, snap);
   const opt = makeOptimizer(cfg);
   const weights = Array.from({ length: model.k + 1 }, (_, i) => (i === head ? 1 : 0));
-  const measure = () => {
-    const t = evaluate(model, splits.trainEval, [head])[head]!, v = evaluate(model, splits.val, [head])[head]!;
+  const measure = async () => {
+    const t = (await evaluate(model, splits.trainEval, [head]))[head]!, v = (await evaluate(model, splits.val, [head]))[head]!;
     return metric === 'loss' ? { train: t.loss, val: v.loss } : { train: 1 - t.top1, val: 1 - v.top1 };
   };
   try {
-    const before = measure();
+    const before = await measure();
     for (let e = 0; e < epochs; e++) {
       ctx.onProgress?.({ type: 'estimate-head', job, head, epoch: e, epochs });
       await trainEpoch(model, opt, splits.train, weights, cfg, e, salt * 131 + head, job, { signal: ctx.signal });
     }
-    const after = measure();
+    const after = await measure();
     const { dO, dG } = ogrBetween(before, after);
     return { head, dO, dG, before, after };
   } finally {
@@ -304,7 +328,7 @@ export async function gbEstimate(modelCfg: ModelConfig, snap: Map<string, Float3
  * O_i^2 = mean <v - g, v>^2 over `batches` pairs; w_i = G_i / O_i^2 with the same clipping as
  * Algorithm 1. These are the first-order dG and dO of one step along v (the step size cancels).
  */
-export function gradientEstimate(model: BlendModel, splits: Splits, cfg: TrainConfig, batches: number, epoch: number): { weights: number[]; dG: number[]; dO: number[] } {
+export async function gradientEstimate(model: BlendModel, splits: Splits, cfg: TrainConfig, batches: number, epoch: number): Promise<{ weights: number[]; dG: number[]; dO: number[] }> {
   const rng = new Rng(derivedSeed(cfg.seed, 977, epoch));
   const nT = splits.train.labels.length, nV = splits.val.labels.length;
   const bs = Math.min(cfg.batchSize * 4, nT), bv = Math.min(cfg.batchSize * 4, nV);
@@ -320,9 +344,13 @@ export function gradientEstimate(model: BlendModel, splits: Splits, cfg: TrainCo
       }, params);
       const t = gradOf(splits.train, it, bs), v = gradOf(splits.val, iv, bv);
       const gram = gradGram([t.grads, v.grads]);
-      const [tt, tv] = gram.dataSync() as Float32Array;
-      g += tv! / batches; o2 += (tt! - tv!) ** 2 / batches; o += (tt! - tv!) / batches;
-      for (const x of [gram, t.value, v.value, ...t.grads, ...v.grads]) x.dispose();
+      let tt: number, tv: number;
+      try {
+        [tt, tv] = (await gram.data()) as unknown as [number, number];
+      } finally {
+        for (const x of [gram, t.value, v.value, ...t.grads, ...v.grads]) x.dispose();
+      }
+      g += tv / batches; o2 += (tt - tv) ** 2 / batches; o += (tt - tv) / batches;
     }
     dG.push(g);
     // blendWeights squares dO: pass the root mean square so dO^2 is the mean of the squares.

@@ -1,14 +1,16 @@
 // MNIST IDX reader: magic 0x0000 <type> <rank>, rank big-endian u32 dimensions, then big-endian data.
 // Bytes in, typed array + shape out.
 
+import { FormatError } from './errors.js';
+
 export interface IdxArray {
   shape: number[];
   data: Uint8Array | Int8Array | Int16Array | Int32Array | Float32Array | Float64Array;
 }
 
-export class IdxError extends Error {
-  constructor(source: string, message: string) {
-    super(`${source}: ${message}`);
+export class IdxError extends FormatError {
+  constructor(source: string, message: string, entry?: string) {
+    super(source, message, entry);
     this.name = 'IdxError';
   }
 }
@@ -32,6 +34,7 @@ export function parseIdx(bytes: Uint8Array, source = 'idx'): IdxArray {
   const n = shape.reduce((a, b) => a * b, 1);
   const need = head + n * type.size;
   if (bytes.length < need) throw new IdxError(source, `shape [${shape.join(', ')}] needs ${need} bytes, file has ${bytes.length} (truncated)`);
+  if (bytes.length > need) throw new IdxError(source, `shape [${shape.join(', ')}] needs ${need} bytes, file has ${bytes.length} (${bytes.length - need} trailing bytes: wrong shape?)`);
   let data: IdxArray['data'];
   switch (type.name) {
     case 'u8': data = bytes.slice(head, head + n); break;

@@ -1,6 +1,8 @@
 // WAV (RIFF/WAVE) reader: PCM 8/16/24/32-bit integer and 32/64-bit float, any channel count.
 // Bytes in, Float32Array samples in [-1, 1] out; nothing here knows about tensors.
 
+import { FormatError } from './errors.js';
+
 export interface WavAudio {
   sampleRate: number;
   /** One Float32Array per channel, all of the same length. */
@@ -9,9 +11,9 @@ export interface WavAudio {
   format: 'pcm' | 'float';
 }
 
-export class WavError extends Error {
-  constructor(source: string, message: string) {
-    super(`${source}: ${message}`);
+export class WavError extends FormatError {
+  constructor(source: string, message: string, entry?: string) {
+    super(source, message, entry);
     this.name = 'WavError';
   }
 }
@@ -54,6 +56,7 @@ export function parseWav(bytes: Uint8Array, source = 'wav'): WavAudio {
   const okBits = format === 1 ? [8, 16, 24, 32] : [32, 64];
   if (!okBits.includes(bits)) throw new WavError(source, `${bits} bits per sample is not supported for ${format === 1 ? 'PCM' : 'float'} (expected ${okBits.join(', ')})`);
   const bytesPer = bits / 8, frameBytes = bytesPer * channels;
+  if (fmt.blockAlign !== frameBytes) throw new WavError(source, `block align is ${fmt.blockAlign}, expected ${frameBytes} (${channels} channel${channels > 1 ? 's' : ''} of ${bits} bits)`, '"fmt " chunk');
   if (data.size % frameBytes !== 0) throw new WavError(source, `"data" chunk of ${data.size} bytes is not a whole number of ${frameBytes}-byte frames (truncated file)`);
   const frames = data.size / frameBytes;
   const out = Array.from({ length: channels }, () => new Float32Array(frames));

@@ -1,5 +1,5 @@
 // Checkpoints: a ParamStore, optional optimizer state and progress counters as one safetensors blob.
-import { decodeSafetensors, encodeSafetensors, type NamedArray } from '../io/safetensors.js';
+import { decodeSafetensors, encodeSafetensors, SafetensorsError, type NamedArray } from '../io/safetensors.js';
 import { getBackend } from '../tensor/engine.js';
 import type { Tensor } from '../tensor/tensor.js';
 import type { ParamStore } from './init.js';
@@ -30,13 +30,16 @@ export function restoreCheckpoint(bytes: Uint8Array, params: ParamStore, opt: Op
   const b = getBackend();
   for (const [name, t] of params.byName) {
     const saved = tensors.get(name);
-    if (!saved) throw new Error(`${source}: parameter "${name}" is missing`);
+    const where = `parameter ${JSON.stringify(name)}`;
+    if (!saved) throw new SafetensorsError(source, 'is missing', where);
     if (saved.shape.join(',') !== t.shape.join(',')) {
-      throw new Error(`${source}: parameter "${name}" has shape [${saved.shape.join(', ')}], the model expects [${t.shape.join(', ')}]`);
+      throw new SafetensorsError(source, `has shape [${saved.shape.join(', ')}], the model expects [${t.shape.join(', ')}]`, where);
     }
+    if (saved.dtype !== (t.dtype === 'f32' ? 'F32' : 'I32')) throw new SafetensorsError(source, `has dtype ${saved.dtype}, the model's parameter is ${t.dtype}`, where);
     b.write(t.storage, saved.data);
   }
   if (opt && metadata['optim.step'] !== undefined) {
+    if (!/^(0|[1-9][0-9]*)$/.test(metadata['optim.step'])) throw new SafetensorsError(source, `"optim.step" is ${JSON.stringify(metadata['optim.step'])}, expected a non-negative integer`, '__metadata__');
     opt.restoreState((i) => tensors.get(`optim.${i}`)?.data ?? null, Number(metadata['optim.step']), params.list());
   }
   return metadata;

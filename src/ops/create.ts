@@ -75,6 +75,22 @@ export class Rng {
   }
 }
 
+/**
+ * The generator for step `step` of stage `stage` of a run seeded `seed`: a pure function of the three,
+ * so a run resumed at any step draws exactly what an uninterrupted run draws there.
+ */
+export function stepRng(seed: number, stage: string, step: number): Rng {
+  if (!Number.isInteger(step) || step < 0) throw new Error(`stepRng: step must be a non-negative integer, got ${step}`);
+  let h = 0x811c9dc5; // FNV-1a of the stage name
+  for (let i = 0; i < stage.length; i++) h = Math.imul(h ^ stage.charCodeAt(i), 0x01000193) >>> 0;
+  const mix = (a: number, b: number) => {
+    let z = (Math.imul(a ^ (a >>> 16), 0x85ebca6b) + Math.imul(b | 0, 0x9e3779b1)) >>> 0;
+    z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35) >>> 0;
+    return (z ^ (z >>> 16)) >>> 0;
+  };
+  return new Rng(mix(mix(mix(seed >>> 0, h), step >>> 0), Math.floor(step / 2 ** 32)) >>> 1);
+}
+
 export function randomUniform(shape: Shape, rng: Rng, lo = 0, hi = 1): Tensor {
   checkShape('randomUniform', shape);
   const t = emptyTensor(shape);

@@ -8,7 +8,7 @@
 import type { Tensor } from '../tensor/tensor.js';
 import { getBackend, tidy } from '../tensor/engine.js';
 import { MemoryStore } from '../io/checkpoint-store.js';
-import { tensor, Rng } from '../ops/create.js';
+import { tensor, Rng, stepRng } from '../ops/create.js';
 import { add, clamp, mulScalar } from '../ops/elementwise.js';
 import { warp, warpNearest } from '../ops/warp.js';
 import { argmax } from '../ops/reduce.js';
@@ -16,7 +16,7 @@ import type { BlobStore } from '../io/checkpoint-store.js';
 import { writeNifti } from '../io/nifti.js';
 import { AppearanceModel, Segmenter, SpatialModel, type AppearanceConfig, type SegmenterConfig, type SpatialConfig } from './models.js';
 import { CancelledError, trainWithCheckpoints, type ProgressFn } from './train.js';
-import { boundaryMask, foldingFraction, randomSmoothField, type RandAugOptions } from './fields.js';
+import { boundaryMask, foldingFraction, jacobianDeterminant, randomSmoothField, type RandAugOptions } from './fields.js';
 import { cropVolume, type Shape3 } from './preprocess.js';
 import { EVAL_LABELS, NUM_CLASSES, toLabelValues } from './labels.js';
 import type { SynthData } from './data.js';
@@ -112,6 +112,7 @@ export class SynthPipeline {
 
   /** Runs every stage up to `last` (each resumes or loads from its checkpoint). */
   async run(last: Stage = 'evaluate', signal?: AbortSignal): Promise<SynthResults | null> {
+    await this.saveInputs();
     for (const st of STAGES) {
       if (signal?.aborted) throw new CancelledError(st);
       await this.stage(st, signal);
@@ -147,7 +148,7 @@ export class SynthPipeline {
       store: this.store, checkpoint: 'checkpoints/spatial.safetensors', onProgress: this.onProgress, signal,
       loss: (step) => this.spatial!.loss(this.x, this.ys[(step + Math.floor(step / n)) % n]!),
     });
-    this.losses.spatial = r.losses;
+    this.losses.spatial = r.history;
     for (const t of [...this.phis, ...this.warpedLabels]) t.dispose();
     this.phis = this.ys.map((y) => tidy(() => this.spatial!.forwardField(this.x, y)));
     this.warpedLabels = this.phis.map((p) => warpNearest(this.lx, p));
@@ -168,7 +169,7 @@ export class SynthPipeline {
           return this.appearance!.loss(this.x, inAtlas[i]!, this.phis[i]!, this.ys[i]!, this.notBoundary);
         },
       });
-      this.losses.appearance = r.losses;
+      this.losses.appearance = r.history;
       for (const t of this.psis) t.dispose();
       this.psis = inAtlas.map((ya) => tidy(() => this.appearance!.psi(this.x, ya)));
     } finally {
@@ -215,6 +216,27 @@ export class SynthPipeline {
     await this.store.save(name, await writeNifti({ dims: [w, h, d], data, datatype, geometry: this.data.geometry }));
   }
 
+  private inputsSaved = false;
+
+  /**
+   * Writes the preprocessed inputs (cropped grid, the outputs' geometry) under inputs/: the atlas and
+   * its labels, each unlabeled scan and each test scan with its labels, so every output overlays
+   * its input in any viewer. Once per pipeline (run() calls it).
+   */
+  async saveInputs(): Promise<void> {
+    if (this.inputsSaved) return;
+    const crop = <T extends Float32Array | Int32Array>(d: T) => cropVolume(d, this.data.shape, this.data.cropShape);
+    const a = this.data.atlas;
+    await this.saveVolume(`inputs/atlas_${a.name}_image.nii.gz`, crop(a.image), 'float32');
+    await this.saveVolume(`inputs/atlas_${a.name}_labels.nii.gz`, toLabelValues(crop(a.labels!)), 'int16');
+    for (const [i, u] of this.data.unlabeled.entries()) await this.saveVolume(`inputs/unlabeled-${i}_${u.name}_image.nii.gz`, crop(u.image), 'float32');
+    for (const t of this.data.tests) {
+      await this.saveVolume(`inputs/test_${t.name}_image.nii.gz`, crop(t.image), 'float32');
+      if (t.labels) await this.saveVolume(`inputs/test_${t.name}_labels.nii.gz`, toLabelValues(crop(t.labels)), 'int16');
+    }
+    this.inputsSaved = true;
+  }
+
   private methodsToTrain(): MethodName[] {
     return this.config.methods.filter((m) => TRAINED.includes(m) && (m !== 'supervised' || this.data.train.length > 0));
   }
@@ -232,15 +254,18 @@ export class SynthPipeline {
         const seg = new Segmenter(this.config.segmenter, this.dims, NUM_CLASSES, rng);
         this.segmenters.get(m)?.dispose();
         this.segmenters.set(m, seg);
-        const pick = () => Math.floor(rng.uniform() * n);
+        // Step `step`'s example comes from a generator of (seed, method, step) alone, so a run
+        // resumed at any step draws the same examples as an uninterrupted one.
         const example = (step: number): { image: Tensor; labels: Tensor } => {
+          const r = stepRng(this.config.seed, `segment ${m}`, step);
+          const pick = () => Math.floor(r.uniform() * n);
           switch (m) {
             case 'sas-aug': { const i = pick(); return { image: this.ys[i]!, labels: this.warpedLabels[i]! }; }
-            case 'rand-aug': return this.randAugExample(rng);
+            case 'rand-aug': return this.randAugExample(r);
             case 'ours-coupled': { const i = pick(); return this.synthExample(i, i); }
             case 'ours-indep': return this.synthExample(pick(), pick());
-            case 'ours-indep+rand-aug': return step % 2 === 0 ? this.synthExample(pick(), pick()) : this.randAugExample(rng);
-            case 'supervised': { const s = trainScans[Math.floor(rng.uniform() * trainScans.length)]!; return s; }
+            case 'ours-indep+rand-aug': return step % 2 === 0 ? this.synthExample(pick(), pick()) : this.randAugExample(r);
+            case 'supervised': { const s = trainScans[Math.floor(r.uniform() * trainScans.length)]!; return s; }
             default: throw new Error(`no training data for method ${m}`);
           }
         };
@@ -249,7 +274,7 @@ export class SynthPipeline {
           store: this.store, checkpoint: `checkpoints/segmenter-${m}.safetensors`, onProgress: this.onProgress, signal,
           loss: (step) => { const ex = example(step); return seg.loss(ex.image, ex.labels); },
         });
-        this.losses[`segment ${m}`] = r.losses;
+        this.losses[`segment ${m}`] = r.history;
       }
     } finally {
       for (const s of trainScans) { s.image.dispose(); s.labels.dispose(); }
@@ -357,6 +382,36 @@ export class SynthPipeline {
     return [this.volume(`example-${i}-${j}_image`, img), this.volume(`example-${i}-${j}_labels`, toLabelValues(cropVolume(lab, this.data.shape, this.data.cropShape)))];
   }
 
+  /**
+   * What the learned transforms do to unlabeled scan i (after the spatial stage; the appearance
+   * change after the appearance stage): the atlas warped to the scan, its labels warped, the
+   * Jacobian determinant of the deformation, its folding voxels (det <= 0, label 1) and psi_i.
+   */
+  async registration(i: number): Promise<{ warped: VolumeOut; warpedLabels: VolumeOut; jacobian: VolumeOut; folding: VolumeOut; foldingFraction: number; appearance: VolumeOut | null }> {
+    if (this.phis.length === 0) throw new Error('registration: run the spatial stage first');
+    if (!(i >= 0 && i < this.phis.length)) throw new Error(`registration: i must be in 0..${this.phis.length - 1}, got ${i}`);
+    const crop = <T extends Float32Array | Int32Array>(d: T) => cropVolume(d, this.data.shape, this.data.cropShape);
+    const w = warp(this.x, this.phis[i]!);
+    const warped = crop((await w.data()) as Float32Array);
+    w.dispose();
+    const labels = crop((await this.warpedLabels[i]!.data()) as Int32Array);
+    const u = crop3((await this.phis[i]!.data()) as Float32Array, this.data.shape, this.data.cropShape);
+    const det = jacobianDeterminant(u, this.data.cropShape);
+    const fold = new Int32Array(det.length);
+    let folded = 0;
+    for (let k = 0; k < det.length; k++) if (det[k]! <= 0) { fold[k] = 1; folded++; }
+    const psi = this.psis[i] ? crop((await this.psis[i]!.data()) as Float32Array) : null;
+    const name = this.data.unlabeled[i]!.name;
+    return {
+      warped: this.volume(`atlas-to-${name}_image`, warped),
+      warpedLabels: this.volume(`atlas-to-${name}_labels`, toLabelValues(labels)),
+      jacobian: this.volume(`atlas-to-${name}_jacobian`, det),
+      folding: this.volume(`atlas-to-${name}_folding`, fold),
+      foldingFraction: folded / det.length,
+      appearance: psi ? this.volume(`appearance-${name}`, psi) : null,
+    };
+  }
+
   dispose(): void {
     for (const t of [this.x, this.lx, this.notBoundary, ...this.ys, ...this.phis, ...this.warpedLabels, ...this.psis]) if (!t.isDisposed) t.dispose();
     this.spatial?.dispose();
@@ -404,6 +459,6 @@ function summarize(name: MethodName, subjects: MethodResult['subjects']): Method
     const v = subjects.map((s) => s.dice.get(l.value)).filter((x): x is number => x !== undefined);
     if (v.length) perLabel[String(l.value)] = v.reduce((a, b) => a + b, 0) / v.length;
   }
-  return { name, diceMean: mean, diceStd: std, perLabel, subjects };
+  return { name, dice_mean: mean, dice_std: std, per_label: perLabel, subjects };
 }
 

@@ -2,6 +2,7 @@
 // down-sampling (average for images, majority for labels), padding to a multiple of 2^levels,
 // remapping label maps to the 30 evaluation classes, and 2D slice extraction.
 // Volumes here are row-major [D, H, W] arrays (NIfTI's k, j, i: no transpose is ever needed).
+import { ioKernels } from '../io/kernels.js';
 import type { NiftiGeometry, NiftiVolume } from '../io/nifti.js';
 import { classIndex, EVAL_LABELS } from './labels.js';
 
@@ -104,44 +105,39 @@ export function checkSameGrid(ref: NiftiVolume, refName: string, other: NiftiVol
   }
 }
 
-/** Integer down-sampling by k on each axis longer than 1: the mean of each k-block (the remainder is dropped). */
-export function downsampleImage(data: Float32Array, shape: Shape3, k: number): { data: Float32Array; shape: Shape3 } {
-  if (k === 1) return { data, shape };
+function blockFactors(shape: Shape3, k: number): { f: Shape3; out: Shape3 } {
+  if (!Number.isInteger(k) || k < 1) throw new Error(`downsample: factor ${k} must be an integer >= 1`);
   const f = shape.map((s) => (s > 1 ? k : 1)) as Shape3;
   const out = shape.map((s, i) => Math.floor(s / f[i]!)) as Shape3;
   if (out.some((s) => s < 1)) throw new Error(`downsample: factor ${k} is larger than the volume ${shape.join(' x ')}`);
-  const res = new Float32Array(out[0] * out[1] * out[2]);
-  const inv = 1 / (f[0] * f[1] * f[2]);
-  for (let z = 0; z < out[0]; z++) for (let y = 0; y < out[1]; y++) for (let x = 0; x < out[2]; x++) {
-    let s = 0;
-    for (let a = 0; a < f[0]; a++) for (let b = 0; b < f[1]; b++) {
-      const row = ((z * f[0] + a) * shape[1] + y * f[1] + b) * shape[2] + x * f[2];
-      for (let c = 0; c < f[2]; c++) s += data[row + c]!;
-    }
-    res[(z * out[1] + y) * out[2] + x] = s * inv;
-  }
-  return { data: res, shape: out };
+  return { f, out };
 }
 
-/** Integer down-sampling of a label map: the most frequent class of each k-block (ties: the smallest index). */
+function checkLength(data: ArrayLike<number>, shape: Shape3): void {
+  const n = shape[0] * shape[1] * shape[2];
+  if (data.length !== n) throw new Error(`downsample: ${data.length} voxels for shape ${shape.join(' x ')} (${n} expected)`);
+}
+
+/**
+ * Integer down-sampling by k on each axis longer than 1: the mean of each k-block (the remainder is
+ * dropped). AssemblyScript kernel (assembly/io/resample.ts).
+ */
+export function downsampleImage(data: Float32Array, shape: Shape3, k: number): { data: Float32Array; shape: Shape3 } {
+  if (k === 1) return { data, shape };
+  const { f, out } = blockFactors(shape, k);
+  checkLength(data, shape);
+  return { data: ioKernels().downsample(data, shape, f), shape: out };
+}
+
+/**
+ * Integer down-sampling of a label map: the most frequent class of each k-block (ties: the smallest
+ * index; classes are taken & 255). AssemblyScript kernel (assembly/io/resample.ts).
+ */
 export function downsampleLabels(data: Int32Array, shape: Shape3, k: number): { data: Int32Array; shape: Shape3 } {
   if (k === 1) return { data, shape };
-  const f = shape.map((s) => (s > 1 ? k : 1)) as Shape3;
-  const out = shape.map((s, i) => Math.floor(s / f[i]!)) as Shape3;
-  if (out.some((s) => s < 1)) throw new Error(`downsample: factor ${k} is larger than the volume ${shape.join(' x ')}`);
-  const res = new Int32Array(out[0] * out[1] * out[2]);
-  const counts = new Int32Array(256);
-  for (let z = 0; z < out[0]; z++) for (let y = 0; y < out[1]; y++) for (let x = 0; x < out[2]; x++) {
-    counts.fill(0);
-    for (let a = 0; a < f[0]; a++) for (let b = 0; b < f[1]; b++) {
-      const row = ((z * f[0] + a) * shape[1] + y * f[1] + b) * shape[2] + x * f[2];
-      for (let c = 0; c < f[2]; c++) counts[data[row + c]! & 255]!++;
-    }
-    let best = 0;
-    for (let l = 1; l < 256; l++) if (counts[l]! > counts[best]!) best = l;
-    res[(z * out[1] + y) * out[2] + x] = best;
-  }
-  return { data: res, shape: out };
+  const { f, out } = blockFactors(shape, k);
+  checkLength(data, shape);
+  return { data: ioKernels().downsample(data, shape, f), shape: out };
 }
 
 /** The padded shape: each axis longer than 1 rounded up to a multiple of `multiple`. */

@@ -4,12 +4,18 @@ import { encodePng } from '../io/png.js';
 import { EVAL_LABELS } from './labels.js';
 import type { Shape3 } from './preprocess.js';
 
+/**
+ * One method's scores. The field names are results.json's (the documented contract: `dice_mean`,
+ * `dice_std`, `per_label`); SynthResultsJson below is the file itself, built from these by resultsJson.
+ */
 export interface MethodResult {
   name: string;
-  diceMean: number;
-  diceStd: number;
+  /** Mean over the evaluated labels of the per-label Dice (averaged over test subjects). */
+  dice_mean: number;
+  /** Std over the labels of that per-label Dice. */
+  dice_std: number;
   /** FreeSurfer label value -> mean Dice over the test subjects that have the label. */
-  perLabel: Record<string, number>;
+  per_label: Record<string, number>;
   subjects: { subject: string; dice: Map<number, number> }[];
   /** Per test subject: mean Dice minus SAS's on the same subject. */
   improvementOverSas?: number[];
@@ -23,18 +29,40 @@ export interface SynthResults {
   data: { atlas: string; unlabeled: string[]; tests: string[]; train: string[]; shape: Shape3; dims: 2 | 3; notes: string[] };
 }
 
+/** One entry of results.json's `methods` (values rounded to 4 decimals). */
+export interface SynthMethodJson extends Pick<MethodResult, 'name' | 'dice_mean' | 'dice_std' | 'per_label'> {
+  per_subject: { subject: string; dice_mean: number; labels: number }[];
+  /** Pairwise (per test subject) mean Dice minus SAS's. */
+  improvement_over_sas?: { mean: number; std: number; per_subject: number[] };
+}
+
+/** The whole of `synth run`'s results.json (what SynthService.runStage returns as `results`). */
+export interface SynthResultsJson {
+  methods: SynthMethodJson[];
+  /** FreeSurfer label value -> structure name, for every evaluated label. */
+  labels: Record<string, string>;
+  folding: { description: string; sas: { subject: string; fraction: number }[]; train: { subject: string; fraction: number }[] };
+  final_losses: Record<string, number>;
+  data: SynthResults['data'];
+  /** Added by the command line: the configuration and the command. */
+  [extra: string]: unknown;
+}
+
 const r4 = (x: number) => Math.round(x * 1e4) / 1e4;
 
-/** results.json: {"methods": [{"name", "dice_mean", "dice_std", "per_label": {"<label>": x}}], ...}. */
-export function resultsJson(r: SynthResults, extra: Record<string, unknown> = {}): string {
+/**
+ * results.json's object: {"methods": [{"name", "dice_mean", "dice_std", "per_label": {"<label>": x}}], ...}: a pure
+ * function of the data, config and seed (no timings: those go to timings.json), so a resumed run writes the same bytes.
+ */
+export function resultsObject(r: SynthResults, extra: Record<string, unknown> = {}): SynthResultsJson {
   const mean = (a: number[]) => a.reduce((s, v) => s + v, 0) / Math.max(1, a.length);
   const std = (a: number[]) => Math.sqrt(mean(a.map((v) => (v - mean(a)) ** 2)));
-  const out = {
-    methods: r.methods.map((m) => ({
+  return {
+    methods: r.methods.map((m): SynthMethodJson => ({
       name: m.name,
-      dice_mean: r4(m.diceMean),
-      dice_std: r4(m.diceStd),
-      per_label: Object.fromEntries(Object.entries(m.perLabel).map(([k, v]) => [k, r4(v)])),
+      dice_mean: r4(m.dice_mean),
+      dice_std: r4(m.dice_std),
+      per_label: Object.fromEntries(Object.entries(m.per_label).map(([k, v]) => [k, r4(v)])),
       per_subject: m.subjects.map((s) => ({ subject: s.subject, dice_mean: r4(mean([...s.dice.values()])), labels: s.dice.size })),
       ...(m.improvementOverSas ? { improvement_over_sas: { mean: r4(mean(m.improvementOverSas)), std: r4(std(m.improvementOverSas)), per_subject: m.improvementOverSas.map(r4) } } : {}),
     })),
@@ -44,12 +72,15 @@ export function resultsJson(r: SynthResults, extra: Record<string, unknown> = {}
       sas: r.folding.sas.map((f) => ({ subject: f.subject, fraction: r4(f.fraction) })),
       train: r.folding.train.map((f) => ({ subject: f.subject, fraction: r4(f.fraction) })),
     },
-    timings_s: Object.fromEntries(Object.entries(r.timings).map(([k, v]) => [k, Math.round(v * 10) / 10])),
     final_losses: Object.fromEntries(Object.entries(r.losses).filter(([, v]) => v.length).map(([k, v]) => [k, r4(mean(v.slice(-10)))])),
     data: r.data,
     ...extra,
   };
-  return JSON.stringify(out, null, 2) + '\n';
+}
+
+/** results.json's text (resultsObject, indented). */
+export function resultsJson(r: SynthResults, extra: Record<string, unknown> = {}): string {
+  return JSON.stringify(resultsObject(r, extra), null, 2) + '\n';
 }
 
 /** The paper's Table 1 layout: method, Dice mean (std), pairwise improvement over SAS mean (std). */
@@ -59,7 +90,7 @@ export function diceTable(r: SynthResults): string {
   const lines = ['| Method | Dice mean (std) | Pairwise Dice improvement over SAS mean (std) |', '|---|---|---|'];
   for (const m of r.methods) {
     const imp = m.improvementOverSas && m.name !== 'sas' ? `${mean(m.improvementOverSas).toFixed(3)} (${std(m.improvementOverSas).toFixed(3)})` : '-';
-    lines.push(`| ${m.name} | ${m.diceMean.toFixed(3)} (${m.diceStd.toFixed(3)}) | ${imp} |`);
+    lines.push(`| ${m.name} | ${m.dice_mean.toFixed(3)} (${m.dice_std.toFixed(3)}) | ${imp} |`);
   }
   const f = r.folding.sas;
   if (f.length) lines.push('', `Spatial model folding (Jacobian <= 0 in brain), atlas -> test: ${f.map((x) => `${x.subject} ${(100 * x.fraction).toFixed(2)}%`).join(', ')}`);
@@ -70,7 +101,7 @@ const PALETTE = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b
 
 /** Per-label Dice: one row per label present, one marker per method. */
 export function perLabelSvg(r: SynthResults): string {
-  const labels = EVAL_LABELS.filter((l) => r.methods.some((m) => m.perLabel[String(l.value)] !== undefined));
+  const labels = EVAL_LABELS.filter((l) => r.methods.some((m) => m.per_label[String(l.value)] !== undefined));
   const rowH = 16, left = 210, width = 420, top = 30, legendH = 18 * r.methods.length + 10;
   const h = top + rowH * labels.length + 30 + legendH;
   const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;');
@@ -84,14 +115,14 @@ export function perLabelSvg(r: SynthResults): string {
     const y = top + rowH * i + rowH / 2;
     parts.push(`<text x="${left - 6}" y="${y + 4}" text-anchor="end">${esc(l.name)}</text>`);
     r.methods.forEach((m, k) => {
-      const v = m.perLabel[String(l.value)];
+      const v = m.per_label[String(l.value)];
       if (v === undefined) return;
       parts.push(`<circle cx="${(left + width * v).toFixed(1)}" cy="${y}" r="4" fill="${PALETTE[k % PALETTE.length]}" fill-opacity="0.8"><title>${esc(m.name)}: ${v.toFixed(3)}</title></circle>`);
     });
   });
   const ly = top + rowH * labels.length + 30;
   r.methods.forEach((m, k) => {
-    parts.push(`<circle cx="${left + 6}" cy="${ly + 18 * k}" r="5" fill="${PALETTE[k % PALETTE.length]}"/><text x="${left + 16}" y="${ly + 18 * k + 4}">${esc(m.name)} (${m.diceMean.toFixed(3)})</text>`);
+    parts.push(`<circle cx="${left + 6}" cy="${ly + 18 * k}" r="5" fill="${PALETTE[k % PALETTE.length]}"/><text x="${left + 16}" y="${ly + 18 * k + 4}">${esc(m.name)} (${m.dice_mean.toFixed(3)})</text>`);
   });
   parts.push('</svg>');
   return parts.join('\n') + '\n';

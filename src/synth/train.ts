@@ -7,6 +7,8 @@ import type { ParamStore } from '../nn/init.js';
 import { Adam } from '../nn/optim.js';
 import { encodeCheckpoint, restoreCheckpoint } from '../nn/checkpoint.js';
 import type { BlobStore } from '../io/checkpoint-store.js';
+import { DeviceLostError } from '../backend/backend.js';
+import { getBackend } from '../tensor/engine.js';
 
 export interface StageProgress {
   stage: string;
@@ -44,6 +46,8 @@ export interface TrainResult {
   resumedAt: number;
   /** Loss of each step run now (not those before resuming). */
   losses: number[];
+  /** Loss of every step 0..steps-1, those before a resume restored from the checkpoint. */
+  history: number[];
   seconds: number;
 }
 
@@ -54,15 +58,28 @@ export async function trainWithCheckpoints(o: TrainOptions): Promise<TrainResult
   const opt = new Adam({ lr: o.lr });
   const list = o.params.list();
   let start = 0;
+  let history: number[] = [];
   const saved = await o.store.load(o.checkpoint);
   if (saved) {
     const meta = restoreCheckpoint(saved, o.params, opt, o.checkpoint);
-    start = Math.min(o.steps, Number(meta.step ?? 0));
+    const step = Number(meta.step ?? 0);
+    if (!Number.isSafeInteger(step) || step < 0) throw new Error(`${o.checkpoint}: metadata "step" is ${JSON.stringify(meta.step)}, expected a non-negative integer`);
+    start = Math.min(o.steps, step);
+    // The losses of the steps before the checkpoint (older checkpoints have none).
+    if (meta.losses !== undefined) {
+      let h: unknown;
+      try { h = JSON.parse(meta.losses); } catch { h = null; }
+      if (!Array.isArray(h) || !h.every((x) => typeof x === 'number')) throw new Error(`${o.checkpoint}: metadata "losses" is not a list of numbers`);
+      history = (h as number[]).slice(0, start);
+    }
   }
+  let savedAt: number | null = saved ? start : null;
   const save = async (step: number) => {
-    await o.store.save(o.checkpoint, await encodeCheckpoint(o.params, opt, { step: String(step), total: String(o.steps), stage: o.stage }));
+    savedAt = step;
+    await o.store.save(o.checkpoint, await encodeCheckpoint(o.params, opt, { step: String(step), total: String(o.steps), stage: o.stage, losses: JSON.stringify(history) }));
   };
-  const every = o.every ?? Math.max(10, Math.ceil(o.steps / 5));
+  // Five checkpoints per stage (at least one step apart): a resume loses at most a fifth of a stage.
+  const every = o.every ?? Math.max(1, Math.ceil(o.steps / 5));
   const losses: number[] = [];
   o.onProgress?.({ stage: o.stage, step: start, total: o.steps, message: start > 0 ? `resumed at step ${start}` : undefined });
   try {
@@ -78,12 +95,20 @@ export async function trainWithCheckpoints(o: TrainOptions): Promise<TrainResult
       value.dispose();
       if (!Number.isFinite(v)) throw new Error(`${o.stage}: the loss became ${v} at step ${step}`);
       losses.push(v);
+      history.push(v);
       o.onProgress?.({ stage: o.stage, step: step + 1, total: o.steps, loss: v });
       if ((step + 1) % every === 0 || step + 1 === o.steps) await save(step + 1);
       await tick();
     }
+  } catch (e) {
+    if (e instanceof DeviceLostError) {
+      // The parameters went with the device: what survives is the last checkpoint in the store.
+      const kept = savedAt === null ? 'no checkpoint was written yet' : `the checkpoint ${o.checkpoint} of step ${savedAt} is kept: run again (on any backend) to resume from it`;
+      throw new DeviceLostError(`${o.stage}: the ${getBackend().name} device was lost at step ${start + losses.length + 1} of ${o.steps} (${e.reason}); ${kept}`, e.reason);
+    }
+    throw e;
   } finally {
     opt.dispose();
   }
-  return { resumedAt: start, losses, seconds: (Date.now() - t0) / 1000 };
+  return { resumedAt: start, losses, history, seconds: (Date.now() - t0) / 1000 };
 }

@@ -74,6 +74,14 @@ export class Tensor {
   }
 }
 
+/**
+ * Reads several tensors back at once (one submit on WebGPU: the reads are queued together before
+ * any is awaited). Every layer above the core reads this way or with `await tensor.data()`.
+ */
+export async function readAll(ts: readonly Tensor[]): Promise<(Float32Array | Int32Array)[]> {
+  return Promise.all(ts.map((t) => t.data()));
+}
+
 /** Wraps freshly written storage as a tensor. */
 export function makeTensor(storage: Storage, shape: Shape, dtype: DType): Tensor {
   return new Tensor(storage, shape, dtype);

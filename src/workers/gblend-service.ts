@@ -62,8 +62,8 @@ export function createGBlendService(): GBlendService {
           if (!bytes) throw new Error(`estimate: checkpoint "${req.checkpoint}" is not in the store`);
           restoreCheckpoint(bytes, model.params, null, req.checkpoint);
         }
-        if (req.estimator === 'gradient') return gradientEstimate(model, splits, tc, req.options.gradBatches ?? 4, 0);
-        const { weights, heads } = await gbEstimate(cfg, model.snapshot(), splits, tc, { epochs: req.epochs ?? req.options.epochs, metric: req.options.metric }, 1, 'estimate', { signal: signal(), onProgress });
+        if (req.estimator === 'gradient') return await gradientEstimate(model, splits, tc, req.options.gradBatches ?? 4, 0);
+        const { weights, heads } = await gbEstimate(cfg, await model.snapshot(), splits, tc, { epochs: req.epochs ?? req.options.epochs, metric: req.options.metric }, 1, 'estimate', { signal: signal(), onProgress });
         return { weights, dO: heads.map((h) => h.dO), dG: heads.map((h) => h.dG) };
       } finally { model.dispose(); }
     },
@@ -80,7 +80,7 @@ export function createGBlendService(): GBlendService {
         restoreCheckpoint(bytes, model.params, null, checkpoint);
         const sub: Dataset = { ...test, modalities: cfg.modalities.map((m) => { const t = test.modalities.find((q) => q.name === m.name); if (!t) throw new Error(`evaluate: the test data has no modality "${m.name}"`); return t; }) };
         const all = Array.from({ length: model.k + 1 }, (_, i) => i);
-        const heads = evaluate(model, sub, all);
+        const heads = await evaluate(model, sub, all);
         return Object.fromEntries([...cfg.modalities.map((m) => m.name), 'fused'].map((n, i) => [n, heads[i]!]));
       } finally { model.dispose(); }
     },

@@ -1,15 +1,15 @@
 // The synthesis pipeline as a comlink service, runtime-neutral: expose `new SynthService()` on any
-// comlink endpoint (a Web Worker's `self`, a Node worker via synth-worker-node.ts, a MessagePort).
+// comlink endpoint (a Web Worker's `self`, a Node worker via synth-node-worker.ts, a MessagePort).
 // Every stage reports progress through a proxied callback and can be cancelled (its checkpoint is
 // saved, and running the stage again resumes). Volumes come back as transferable typed arrays with
 // their voxel-to-world affine, ready for a viewer such as niivue.
 import * as Comlink from 'comlink';
-import { init } from '../index.js';
+import { init, type BackendName } from '../index.js';
 import type { BlobStore } from '../io/checkpoint-store.js';
 import { MemoryStore } from '../io/checkpoint-store.js';
 import { phantomData, prepareData, type InputFiles } from '../synth/data.js';
 import { gridMultiple, presetConfig, SynthPipeline, type MethodName, type Stage, type VolumeOut } from '../synth/pipeline.js';
-import { resultsJson } from '../synth/report.js';
+import { resultsObject, type SynthResultsJson } from '../synth/report.js';
 import type { ProgressFn, StageProgress } from '../synth/train.js';
 import type { Shape3 } from '../synth/preprocess.js';
 import { toLabelValues } from '../synth/labels.js';
@@ -17,6 +17,11 @@ import { toLabelValues } from '../synth/labels.js';
 export interface PrepareRequest {
   /** Files (bytes), or 'default' for the generated phantoms. */
   input: InputFiles | 'default';
+  /**
+   * The backend this worker starts on its first prepare (default 'auto'). 'wasm' skips probing for a
+   * WebGPU adapter, which a worker that is terminated soon after is better without.
+   */
+  backend?: BackendName | 'auto';
   preset?: 'quick' | 'paper';
   steps?: number;
   seed?: number;
@@ -42,7 +47,7 @@ export class SynthService {
    * BlobStore on the caller's side, or none for memory) receives checkpoints and outputs.
    */
   async prepare(req: PrepareRequest, store?: BlobStore): Promise<PrepareSummary> {
-    await init();
+    await init(req.backend ?? 'auto');
     this.pipeline?.dispose();
     this.pipeline = null;
     const config = presetConfig(req.preset ?? 'quick', { steps: req.steps, seed: req.seed, methods: req.methods });
@@ -63,14 +68,14 @@ export class SynthService {
    * Runs `stage` (and the stages before it that have not run). Returns results.json's object after
    * 'evaluate', else the stage times. Cancelled runs reject with a CancelledError message.
    */
-  async runStage(stage: Stage | 'run', onProgress?: (p: StageProgress) => void): Promise<{ timings: Record<string, number>; results?: unknown }> {
+  async runStage(stage: Stage | 'run', onProgress?: (p: StageProgress) => void): Promise<{ timings: Record<string, number>; results?: SynthResultsJson }> {
     const p = this.need();
     if (this.abort) throw new Error('a stage is already running in this service');
     this.abort = new AbortController();
     this.onProgress = onProgress ?? null;
     try {
       const r = await p.run(stage === 'run' ? 'evaluate' : stage, this.abort.signal);
-      return { timings: { ...p.timings }, results: r ? JSON.parse(resultsJson(r)) : undefined };
+      return { timings: { ...p.timings }, results: r ? resultsObject(r) : undefined };
     } finally {
       this.abort = null;
       this.onProgress = null;
@@ -106,6 +111,32 @@ export class SynthService {
     const { labels } = await p.predict(method, t.image);
     const v = p.volume(`${method}_${t.name}_labels`, labelsOut(labels));
     return Comlink.transfer(v, [v.data.buffer as ArrayBuffer]);
+  }
+
+  /** Unlabeled scan i (cropped, with its affine). */
+  unlabeled(i: number): VolumeOut {
+    const p = this.need();
+    const u = p.data.unlabeled[i];
+    if (!u) throw new Error(`unlabeled: no scan ${i} (there are ${p.data.unlabeled.length})`);
+    const v = p.volume(`${u.name}_image`, u.image.slice());
+    return Comlink.transfer(v, [v.data.buffer as ArrayBuffer]);
+  }
+
+  /** Test scan i and its true labels (FreeSurfer values). */
+  test(i: number): [VolumeOut, VolumeOut | null] {
+    const p = this.need();
+    const t = p.data.tests[i];
+    if (!t) throw new Error(`test: no test scan ${i} (there are ${p.data.tests.length})`);
+    const img = p.volume(`${t.name}_image`, t.image.slice());
+    const lab = t.labels ? p.volume(`${t.name}_labels`, labelsOut(t.labels)) : null;
+    return Comlink.transfer([img, lab], [img.data.buffer as ArrayBuffer, ...(lab ? [lab.data.buffer as ArrayBuffer] : [])]);
+  }
+
+  /** The atlas warped to unlabeled scan i, its labels, the Jacobian determinant, folding voxels, the appearance change. */
+  async registration(i: number): Promise<Awaited<ReturnType<SynthPipeline['registration']>>> {
+    const r = await this.need().registration(i);
+    const vols = [r.warped, r.warpedLabels, r.jacobian, r.folding, ...(r.appearance ? [r.appearance] : [])];
+    return Comlink.transfer(r, vols.map((v) => v.data.buffer as ArrayBuffer));
   }
 
   /** A blob the pipeline wrote (e.g. 'synth/montage.png', 'table.md'), when the store is the service's memory. */

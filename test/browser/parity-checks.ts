@@ -1,7 +1,13 @@
 // A parity subset that runs in any runtime with WebGPU (Deno, a Chromium page, a dedicated worker):
 // each check computes the same values on the wasm and webgpu backends of the same runtime and
-// reports the largest relative difference. Runtime-neutral: imports only the library.
+// reports the largest relative difference; one more check runs the io kernels against their
+// TypeScript reference. Runtime-neutral: imports only the library and test/reference/io.ts.
 import * as bw from '../../src/index.js';
+import { runMethod } from '../../src/gblend/methods.js';
+import { logSpectrogramImage } from '../../src/gblend/features.js';
+import { parseNifti, encodeNifti, defaultGeometry } from '../../src/io/nifti.js';
+import { downsampleLabels } from '../../src/synth/preprocess.js';
+import { decodeVoxelsRef, downsampleLabelsRef, logSpectrogramImageRef } from '../reference/io.js';
 
 export interface ParityCheck { name: string; maxErr: number; n: number }
 export interface ParityReport { adapter: unknown; checks: ParityCheck[] }
@@ -81,6 +87,34 @@ export async function runParity(): Promise<ParityReport> {
     opt.dispose();
     return out;
   }, checks);
+  await onBoth('G-Blend end to end (gradient estimator: training, weights, evaluation)', async () => {
+    const blobs = (n: number, k: number) => {
+      const labels = Int32Array.from({ length: n }, (_, i) => i % 3);
+      const mod = (name: string, s: number, q: number) => ({ name, shape: [6], data: data(n * 6, q).map((v, j) => v + (j % 6 === labels[Math.floor(j / 6)] ? s : 0)) });
+      return { modalities: [mod('a', 1.2, k), mod('b', 0.4, k + 1)], classes: 3, labels };
+    };
+    const r = await runMethod('gblend-grad', blobs(48, 1), blobs(30, 3), {
+      epochs: 2, gradBatches: 1, train: { optimizer: 'adam', lr: 0.01, batchSize: 16 },
+      encoders: { a: { kind: 'mlp', hidden: [8] }, b: { kind: 'mlp', hidden: [8] } },
+    }, 1);
+    return [...r.history.flatMap((h) => [h.stepLoss, ...h.val.map((v) => v.loss)]), ...Object.values(r.weights!)];
+  }, checks);
+  {
+    // The io kernels (assembly/io/, compiled synchronously on first use, here on a page's main
+    // thread or in a worker) against their TypeScript reference; no backend involved.
+    const sig = data(3000, 8);
+    const a = Array.from(logSpectrogramImage(sig, 8000, { nMels: 8, frames: 6 }).data);
+    const b = Array.from(logSpectrogramImageRef(sig, 8000, { nMels: 8, frames: 6 }).data);
+    const lab = Int32Array.from({ length: 4 * 6 * 6 }, (_, i) => (i * 7) % 5);
+    a.push(...downsampleLabels(lab, [4, 6, 6], 2).data);
+    b.push(...downsampleLabelsRef(lab, [4, 6, 6], 2).data);
+    const file = encodeNifti({ dims: [5, 3, 2], data: data(30, 9).map((v) => v * 1000), datatype: 'int16', geometry: defaultGeometry() });
+    a.push(...parseNifti(file, 'page.nii').data);
+    b.push(...decodeVoxelsRef(file, 352, 30, 'int16', true, 1, 0));
+    let maxErr = a.length === b.length ? 0 : Infinity;
+    for (let i = 0; i < b.length; i++) maxErr = Math.max(maxErr, Math.abs(a[i]! - b[i]!) / (1 + Math.abs(b[i]!)));
+    checks.push({ name: 'io kernels (log-mel, majority down-sampling, NIfTI decoding) vs their TypeScript reference', maxErr, n: b.length });
+  }
   const adapter = (bw.getBackend().info() as { adapter?: unknown }).adapter;
   bw.getBackend().dispose();
   return { adapter, checks };

@@ -1,5 +1,8 @@
 // Run by test/runtimes.test.ts under Deno: imports the built package and prints a few results.
 import * as bw from '../../dist/src/index.js';
+import { logSpectrogramImage } from '../../dist/src/gblend/features.js';
+import { defaultGeometry, encodeNifti, readNifti } from '../../dist/src/io/nifti.js';
+import { downsampleImage } from '../../dist/src/synth/preprocess.js';
 
 await bw.init('wasm');
 const x = bw.tensor(Float32Array.from({ length: 2 * 6 * 5 * 3 }, (_, i) => Math.sin(i)), [1, 2, 6, 5, 3]);
@@ -14,5 +17,9 @@ const out = {
   warp: Array.from(warped.dataSync().slice(0, 8)),
   loss: (await value.data())[0],
   grad: Array.from((await grads[0]!.data()).slice(0, 8)),
+  // The io kernels (assembly/io/): a log-mel image, a block mean, a decoded int16 NIfTI with scaling.
+  logmel: Array.from(logSpectrogramImage(Float32Array.from({ length: 3000 }, (_, i) => Math.sin(0.1 * i)), 8000, { nMels: 8, frames: 4 }).data.slice(0, 8)),
+  down: Array.from(downsampleImage(Float32Array.from({ length: 4 * 6 * 5 }, (_, i) => Math.cos(i)), [4, 6, 5], 2).data),
+  nifti: Array.from((await readNifti(encodeNifti({ dims: [3, 2, 2], data: Array.from({ length: 12 }, (_, i) => i * 1000 - 5000), datatype: 'int16', geometry: defaultGeometry() }), 'deno.nii')).data),
 };
 console.log(JSON.stringify(out));

@@ -10,6 +10,7 @@ import type {
   UnaryGradOp, UnaryOp,
 } from '../backend.js';
 import { LinearAllocator } from './allocator.js';
+import { BINARY_CODE, POOL_CODE, REDUCE_CODE, UNARY_CODE } from '../op-table.js';
 import { ThreadPool } from './threads.js';
 import { wasmRelaxedBase64, wasmRelaxedSharedBase64, wasmSimdBase64, wasmSimdSharedBase64 } from './wasm-binary.js';
 import { detectPlatform, enableRelaxedSimd, type Platform } from './workers.js';
@@ -75,12 +76,7 @@ class WasmStorage implements Storage {
   constructor(readonly backend: WasmBackend, readonly ptr: number, readonly bytes: number) {}
 }
 
-const UNARY: Record<UnaryOp, number> = {
-  neg: 0, abs: 1, exp: 2, log: 3, sqrt: 4, square: 5, relu: 6, leakyRelu: 7, sigmoid: 8, tanh: 9, clamp: 10,
-  affine: 11, pow: 12, sign: 13, reciprocal: 14, softplus: 15, step: 16,
-};
-const BINARY: Record<BinaryOp, number> = { add: 0, sub: 1, mul: 2, div: 3, max: 4, min: 5, pow: 6, greater: 7, equal: 8 };
-const REDUCE: Record<ReduceOp, number> = { sum: 0, max: 1, min: 2 };
+const UNARY = UNARY_CODE, BINARY = BINARY_CODE, REDUCE = REDUCE_CODE;
 const PARAM_BYTES = 1024;
 
 /** Kernels run on the thread pool, by index (the workers look them up by these names). */
@@ -98,7 +94,7 @@ const WEIGHT_GRAD_PARTS = 8;
 const INITIAL_PAGES = 16;
 
 export interface WasmBackendOptions {
-  /** Threads for the heavy kernels, the caller included; default: the cores this runtime offers.
+  /** Threads for the heavy kernels, the caller included; default: BLENDWARP_THREADS, else the cores this runtime offers.
    *  1 where shared memory or workers are unavailable (browsers without cross-origin isolation). */
   threads?: number;
   /** Use the relaxed-SIMD (FMA) build where the runtime validates it; default true. */
@@ -167,7 +163,7 @@ export class WasmBackend implements Backend {
     const module = await WebAssembly.compile(bytes);
     const memory = WasmBackend.newMemory(shared);
     const instance = await WebAssembly.instantiate(module, { env: { memory } });
-    const wanted = Math.max(1, Math.floor(options.threads ?? platform.cores));
+    const wanted = Math.max(1, Math.floor(options.threads ?? platform.envThreads ?? platform.cores));
     const threads = shared && platform.spawner ? Math.min(wanted, 16) : 1;
     return new WasmBackend(instance, memory, module, relaxed, shared, threads, platform);
   }
@@ -191,6 +187,7 @@ export class WasmBackend implements Backend {
       threads: this.workers ? this.workers.threads : 1,
       sharedMemory: this.shared,
       runtime: this.platform.runtime,
+      context: this.platform.context,
       cores: this.platform.cores,
       memoryBytes: this.heap.reservedBytes,
       maxMemoryBytes: 4 * 1024 ** 3,
@@ -429,10 +426,10 @@ export class WasmBackend implements Backend {
     }
   }
   pool(op: 'max' | 'avg', x: Storage, y: Storage, g: ResampleGeometry): void {
-    this.k.pool(op === 'max' ? 0 : 1, p(x), p(y), this.resample(g));
+    this.k.pool(POOL_CODE[op], p(x), p(y), this.resample(g));
   }
   poolBackward(op: 'max' | 'avg', x: Storage, dy: Storage, dx: Storage, g: ResampleGeometry): void {
-    this.k.poolBackward(op === 'max' ? 0 : 1, p(x), p(dy), p(dx), this.resample(g));
+    this.k.poolBackward(POOL_CODE[op], p(x), p(dy), p(dx), this.resample(g));
   }
   upsample(mode: 'nearest' | 'linear', x: Storage, y: Storage, g: ResampleGeometry): void {
     this.k.upsample(mode === 'nearest' ? 0 : 1, p(x), p(y), this.resample(g));

@@ -19,8 +19,16 @@ export interface WorkerSpawner {
   spawn(body: string, init: unknown): WorkerHandle;
 }
 
+export type RuntimeName = 'node' | 'deno' | 'browser' | 'other';
+/** Where in the runtime this code runs: a page, a kind of worker, or a runtime's main thread. */
+export type RuntimeContext = 'window' | 'dedicated-worker' | 'shared-worker' | 'service-worker' | 'worker' | 'main' | 'worker-thread' | 'unknown';
+
 export interface Platform {
-  runtime: 'node' | 'deno' | 'browser' | 'other';
+  /** 'browser' in a page and in dedicated, shared and service workers alike; `context` says which. */
+  runtime: RuntimeName;
+  context: RuntimeContext;
+  /** BLENDWARP_THREADS (Node, Deno with --allow-env), or undefined when unset. */
+  envThreads?: number;
   /** Logical cores offered to this process. */
   cores: number;
   /** SharedArrayBuffer exists and can be posted to workers (cross-origin isolation in browsers). */
@@ -30,15 +38,53 @@ export interface Platform {
 }
 
 interface NodeWorker { unref(): void; terminate(): Promise<number>; postMessage(m: unknown): void; }
-interface NodeWorkerThreads { Worker: new (src: string, opts: { eval: boolean }) => NodeWorker; }
+interface NodeWorkerThreads { Worker: new (src: string, opts: { eval: boolean }) => NodeWorker; isMainThread: boolean }
 
 const g = globalThis as {
-  Deno?: unknown;
-  process?: { versions?: { node?: string } };
+  Deno?: { env?: { get(name: string): string | undefined } };
+  process?: { versions?: { node?: string }; env?: Record<string, string | undefined> };
   navigator?: { hardwareConcurrency?: number };
   crossOriginIsolated?: boolean;
   Worker?: new (url: string, opts: { type: 'module' }) => { postMessage(m: unknown): void; terminate(): void };
 };
+
+type Ctor = abstract new (...args: never[]) => unknown;
+const scopeCtor = (name: string): Ctor | undefined => {
+  const c = (globalThis as Record<string, unknown>)[name];
+  return typeof c === 'function' ? (c as Ctor) : undefined;
+};
+const isScope = (name: string): boolean => {
+  const c = scopeCtor(name);
+  return c !== undefined && globalThis instanceof c;
+};
+
+/** The kind of global scope: a page, a dedicated/shared/service worker, another worker, or unknown. */
+function webContext(): RuntimeContext {
+  if (isScope('DedicatedWorkerGlobalScope')) return 'dedicated-worker';
+  if (isScope('SharedWorkerGlobalScope')) return 'shared-worker';
+  if (isScope('ServiceWorkerGlobalScope')) return 'service-worker';
+  if (isScope('WorkerGlobalScope')) return 'worker';
+  if (typeof (globalThis as { document?: unknown }).document === 'object') return 'window';
+  return 'unknown';
+}
+
+/** BLENDWARP_THREADS as a thread count; a value that is not an integer >= 1 is an error naming it. */
+export function parseThreads(value: string | undefined, source = 'BLENDWARP_THREADS'): number | undefined {
+  if (value === undefined || value.trim() === '') return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`${source}: expected an integer >= 1 (threads for the wasm kernels), got "${value}"`);
+  return n;
+}
+
+function envThreads(): number | undefined {
+  let raw: string | undefined;
+  if (g.Deno !== undefined) {
+    try { raw = g.Deno.env?.get('BLENDWARP_THREADS'); } catch { raw = undefined; } // no --allow-env: unset
+  } else {
+    raw = g.process?.env?.BLENDWARP_THREADS;
+  }
+  return parseThreads(raw);
+}
 
 function isNode(): boolean {
   return g.Deno === undefined && typeof g.process?.versions?.node === 'string';
@@ -70,8 +116,10 @@ export async function detectPlatform(): Promise<Platform> {
     const os = await nodeImport<{ availableParallelism?: () => number; cpus(): unknown[] }>('node:os');
     const cores = os.availableParallelism ? os.availableParallelism() : os.cpus().length;
     let spawner: WorkerSpawner | null = null;
+    let context: RuntimeContext = 'unknown';
     try {
       const wt = await nodeImport<NodeWorkerThreads>('node:worker_threads');
+      context = wt.isMainThread ? 'main' : 'worker-thread';
       spawner = {
         spawn(body, init) {
           const prelude = "const { parentPort } = require('node:worker_threads'); const onMessage = (f) => parentPort.on('message', f);";
@@ -84,7 +132,7 @@ export async function detectPlatform(): Promise<Platform> {
     } catch {
       spawner = null;
     }
-    return { runtime: 'node', cores, sharedMemory, spawner };
+    return { runtime: 'node', context, envThreads: envThreads(), cores, sharedMemory, spawner };
   }
   const cores = g.navigator?.hardwareConcurrency ?? 1;
   const W = g.Worker;
@@ -99,5 +147,7 @@ export async function detectPlatform(): Promise<Platform> {
       },
     }
     : null;
-  return { runtime: g.Deno !== undefined ? 'deno' : (typeof document === 'object' ? 'browser' : 'other'), cores, sharedMemory, spawner };
+  const context = webContext();
+  if (g.Deno !== undefined) return { runtime: 'deno', context: context === 'unknown' || context === 'window' ? 'main' : context, envThreads: envThreads(), cores, sharedMemory, spawner };
+  return { runtime: context === 'unknown' ? 'other' : 'browser', context, cores, sharedMemory, spawner };
 }

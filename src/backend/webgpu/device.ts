@@ -30,7 +30,12 @@ async function runtimeGpu(): Promise<{ gpu: GPU; source: GpuAdapterHandle['sourc
     try {
       mod = (await import(/* @vite-ignore */ specifier)) as typeof mod;
     } catch (e) {
-      throw new Error(`webgpu backend: the Node package "webgpu" (Dawn) could not be loaded: ${(e as Error).message}`);
+      const missing = /Cannot find (package|module)|ERR_MODULE_NOT_FOUND/.test(String((e as Error).message ?? e));
+      throw new Error(missing
+        ? 'webgpu backend: WebGPU in Node needs the package "webgpu" (Dawn), an optional dependency of blendwarp that is not ' +
+          'installed here (npm skips it with --omit=optional or where it has no prebuilt binary): run `npm install webgpu`, ' +
+          'or use the wasm backend (--backend wasm)'
+        : `webgpu backend: the Node package "webgpu" (Dawn) could not be loaded: ${(e as Error).message}`);
     }
     // The GPU* constants (GPUBufferUsage, ...) that WebGPU code expects as globals.
     for (const [k, v] of Object.entries(mod.globals)) {

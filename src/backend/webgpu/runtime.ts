@@ -10,6 +10,7 @@
 // Large tensors: a binding may not exceed maxStorageBufferBindingSize, so op modules split launches
 // into chunks and bind windows [offset, offset + size) of the buffers (win, span, planeChunks, ...).
 import type { Backend, DType, MemoryStats, Storage } from '../backend.js';
+import { DeviceLostError } from '../backend.js';
 import type { GpuAdapterHandle } from './device.js';
 import { SHADER_KERNELS, SHADER_LEGACY_PARAMS, SHADER_LIBRARY } from './shader-sources.js';
 import { packParams, paramLayout, type Params } from './uniforms.js';
@@ -161,7 +162,10 @@ export class GpuRuntime {
     try {
       await staging.mapAsync(MAP_READ);
     } catch (e) {
-      throw new Error(`webgpu backend: reading a tensor back failed${this.lost ? ` (device lost: ${this.lost})` : ''}: ${(e as Error).message}`);
+      // A lost device rejects the map; its `lost` promise may settle a moment later.
+      if (!this.lost) await Promise.race([this.device.lost, new Promise((r) => setTimeout(r, 100))]);
+      if (this.lost) throw new DeviceLostError(`webgpu backend: the device was lost (${this.lost}); every tensor on it is gone`, this.lost);
+      throw new Error(`webgpu backend: reading a tensor back failed: ${(e as Error).message}`);
     }
     const copy = staging.getMappedRange().slice(0);
     staging.unmap();
@@ -177,7 +181,8 @@ export class GpuRuntime {
   }
 
   private throwDeviceError(): void {
-    const e = this.gpuError ?? (this.lost ? `device lost: ${this.lost}` : null);
+    if (!this.gpuError && this.lost) throw new DeviceLostError(`webgpu backend: the device was lost (${this.lost}); every tensor on it is gone`, this.lost);
+    const e = this.gpuError;
     if (!e) return;
     this.gpuError = null;
     throw new Error(`webgpu backend: a kernel failed on the device: ${e}`);

@@ -3,14 +3,11 @@
 // (shaders/<name>.wgsl). One thread per element; chunks of the binding limit (rt.elementwise).
 import type { BinaryOp, DType, Storage, UnaryGradOp, UnaryOp } from '../../backend.js';
 import { fb, type GpuRuntime } from '../runtime.js';
+import { BINARY_CODE, UNARY_CODE } from '../../op-table.js';
 
 export const PROGRAMS = ['fill', 'copy', 'cast', 'unary', 'unary_grad', 'binary', 'select', 'sgd', 'adam', 'adagrad'];
 
-const UNARY: Record<UnaryOp, number> = {
-  neg: 0, abs: 1, exp: 2, log: 3, sqrt: 4, square: 5, relu: 6, leakyRelu: 7, sigmoid: 8, tanh: 9, clamp: 10,
-  affine: 11, pow: 12, sign: 13, reciprocal: 14, softplus: 15, step: 16,
-};
-const BINARY: Record<BinaryOp, number> = { add: 0, sub: 1, mul: 2, div: 3, max: 4, min: 5, pow: 6, greater: 7, equal: 8 };
+const UNARY = UNARY_CODE, BINARY = BINARY_CODE;
 
 export function fill(rt: GpuRuntime, out: Storage, n: number, value: number, dtype: DType): void {
   rt.elementwise('fill', {}, n, [dtype === 'f32' ? fb(value) : value | 0], [out]);

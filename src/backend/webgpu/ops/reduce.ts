@@ -4,10 +4,11 @@
 import type { ReduceOp, Storage } from '../../backend.js';
 import { WG, type Bind, type GpuRuntime } from '../runtime.js';
 import { copy } from './elementwise.js';
+import { REDUCE_CODE } from '../../op-table.js';
 
 export const PROGRAMS = ['reduce', 'reduce_wg', 'reduce_acc', 'argmax', 'dot_partial', 'dot_final'];
 
-export const REDUCE: Record<ReduceOp, number> = { sum: 0, max: 1, min: 2 };
+export const REDUCE = REDUCE_CODE;
 
 export function reduce(rt: GpuRuntime, op: ReduceOp, x: Storage, out: Storage, outer: number, r: number, inner: number): void {
   const slab = r * inner;
