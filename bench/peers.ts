@@ -190,3 +190,44 @@ export function jsWarp(x: Float32Array, flow: Float32Array, y: Float32Array, d: 
     }
   }
 }
+
+// ---- tfjs on WebGPU ----------------------------------------------------------------------------
+
+/**
+ * Registers tfjs-backend-webgpu on the runtime's WebGPU (in Node: the `webgpu` package's Dawn object,
+ * the same one our backend uses, installed as navigator.gpu) and makes it the active tfjs backend.
+ * Returns the adapter description tfjs got, or null when the package or an adapter is missing.
+ */
+export async function useTfWebgpu(tf: Tf, gpu: GPU): Promise<string | null> {
+  const g = globalThis as { navigator?: { gpu?: GPU } };
+  if (!g.navigator) Object.defineProperty(globalThis, 'navigator', { value: { gpu }, configurable: true, writable: true });
+  else if (!g.navigator.gpu) Object.defineProperty(g.navigator, 'gpu', { value: gpu, configurable: true });
+  try {
+    await import(/* @vite-ignore */ '@tensorflow/tfjs-backend-webgpu' as string);
+  } catch {
+    return null;
+  }
+  try {
+    if (!(await tf.setBackend('webgpu')) || tf.getBackend() !== 'webgpu') return null;
+  } catch {
+    return null;
+  }
+  const info = (tf.backend() as unknown as { adapterInfo?: { vendor?: string; architecture?: string } }).adapterInfo;
+  return `${info?.vendor ?? ''} ${info?.architecture ?? ''}`.trim() || 'webgpu';
+}
+
+/** Waits until tfjs-webgpu has run everything queued (its commands are flushed first): the time to completion, no readback. */
+export async function tfWebgpuDone(tf: Tf): Promise<void> {
+  const be = tf.backend() as unknown as { submitQueue?: () => void; endComputePassEncoder?: () => void; commandEncoder?: unknown; device?: GPUDevice };
+  if (be.commandEncoder) {
+    be.endComputePassEncoder?.();
+    be.submitQueue?.();
+  }
+  await be.device?.queue.onSubmittedWorkDone();
+}
+
+/** tfjs 2D convolution, channels-last, 'same' padding, stride 1. */
+export function tfConv2d(tf: Tf, x: Float32Array, xShape: [number, number, number, number], w: Float32Array, wShape: [number, number, number, number]): { op: () => import('@tensorflow/tfjs').Tensor; dispose(): void } {
+  const xt = tf.tensor4d(x, xShape), wt = tf.tensor4d(w, wShape);
+  return { op: () => tf.conv2d(xt, wt, 1, 'same'), dispose: () => { xt.dispose(); wt.dispose(); } };
+}

@@ -6,6 +6,9 @@
 //   npm run bench                 every case (minutes on 2 cores: tfjs is slow, the 3D cases are big)
 //   npm run bench -- --quick      skips warp-full and unet-step-3d, fewer runs: a couple of minutes
 //   npm run bench -- --cases conv3d-fwd-64,warp-96 --engines wasm,ort-node
+//   npm run bench:gpu             the WebGPU cases (webgpu and tfjs-webgpu on the same adapter) on a real
+//                                 GPU; writes bench/RESULTS-gpu.md and bench/results-gpu.json. Refuses a
+//                                 CPU adapter (lavapipe, SwiftShader) unless --force (a proxy only).
 //   npm run bench -- --cases nifti-decode-int16,logmel-clips,downsample-image-2   (bench/io-cases.ts)
 //
 // Node 20 validates relaxed-SIMD modules only with a V8 flag: WasmBackend.create sets it (through
@@ -21,8 +24,9 @@ import { engine } from '../src/tensor/engine.js';
 import * as bw from '../src/index.js';
 import { UNet } from '../src/nn/unet.js';
 import {
-  jsWarp, loadOrt, loadTfjs, ortConv, ortMatmul, ortWarp, tfConv, tfMatmul, toChannelsFirst, useTfBackend, weightsToOnnx,
+  jsWarp, loadOrt, loadTfjs, ortConv, ortMatmul, ortWarp, tfConv, tfConv2d, tfMatmul, tfWebgpuDone, toChannelsFirst, useTfBackend, useTfWebgpu, weightsToOnnx,
 } from './peers.js';
+import { findAdapter } from '../src/backend/webgpu/device.js';
 import { runIoCases, writeIoResultsMd } from './io-cases.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -38,20 +42,27 @@ const opt = (name: string) => {
   return i >= 0 ? argv[i + 1] : undefined;
 };
 const quick = flag('quick') || process.env['BENCH_QUICK'] === '1';
-const onlyCases = opt('cases')?.split(',');
-const onlyEngines = opt('engines')?.split(',');
-const outJson = opt('out') ?? join(benchDir, 'results.json');
+/** The GPU bench: WebGPU engines only, the GPU cases, its own results files. */
+const gpuMode = flag('gpu');
+const forceCpuAdapter = flag('force');
+const GPU_CASES = ['conv3d-fwd-64', 'conv2d-fwd-256', 'matmul-1024', 'warp-96', 'unet-step-2d'];
+const onlyCases = opt('cases')?.split(',') ?? (gpuMode ? GPU_CASES : undefined);
+const onlyEngines = opt('engines')?.split(',') ?? (gpuMode ? ['webgpu', 'tfjs-webgpu'] : undefined);
+const outJson = opt('out') ?? join(benchDir, gpuMode ? 'results-gpu.json' : 'results.json');
 const writeMd = !flag('no-md');
 
-const ALL_CASES = ['conv3d-fwd-64', 'conv3d-bwd-input-64', 'conv3d-bwd-weight-64', 'conv3d-fwd-unet', 'matmul-512',
+const ALL_CASES = ['conv3d-fwd-64', 'conv3d-bwd-input-64', 'conv3d-bwd-weight-64', 'conv3d-fwd-unet', 'conv2d-fwd-256', 'matmul-512',
   'matmul-1024', 'warp-96', 'warp-full', 'ncc9-96', 'unet-step-2d', 'unet-step-3d'] as const;
 type CaseId = (typeof ALL_CASES)[number];
 const HEAVY: CaseId[] = ['warp-full', 'unet-step-3d'];
-const ENGINES = ['wasm', 'wasm-1t', 'webgpu', 'tfjs-wasm', 'tfjs-cpu', 'ort-node', 'js-loop'] as const;
+const ENGINES = ['wasm', 'wasm-1t', 'webgpu', 'tfjs-webgpu', 'tfjs-wasm', 'tfjs-cpu', 'ort-node', 'js-loop'] as const;
 type EngineId = (typeof ENGINES)[number];
 
 const wantCase = (c: CaseId) => (onlyCases ? onlyCases.includes(c) : !(quick && HEAVY.includes(c)));
-const wantEngine = (e: EngineId) => (onlyEngines ? onlyEngines.includes(e) : true);
+// tfjs-webgpu is the GPU bench's peer: in the CPU bench only when named.
+const wantEngine = (e: EngineId) => (onlyEngines ? onlyEngines.includes(e) : e !== 'tfjs-webgpu');
+/** Peer outputs further than this from ours (largest |peer - ours| / max|ours|) are "not comparable". */
+const COMPARABLE = 1e-3;
 
 // ---- timing ----------------------------------------------------------------------------------
 
@@ -173,7 +184,25 @@ function readF32(b: Backend, s: Storage, n: number): Float32Array {
 type Tf = NonNullable<Awaited<ReturnType<typeof loadTfjs>>['tf']>;
 type Ort = NonNullable<Awaited<ReturnType<typeof loadOrt>>>;
 
-interface Ctx { ours: Ours[]; tf: Tf | null; tfEngines: ('tfjs-cpu' | 'tfjs-wasm')[]; ort: Ort | null; cores: number }
+interface Ctx { ours: Ours[]; tf: Tf | null; tfEngines: ('tfjs-cpu' | 'tfjs-wasm')[]; ort: Ort | null; cores: number; tfGpu: boolean }
+
+/** tfjs-webgpu on one op: timed to completion (tfWebgpuDone), its output read once afterwards for the check. */
+async function runTfWebgpu(ctx: Ctx, c: CaseId, work: number, unit: Result['unit'], ref: Float32Array | null,
+  make: (tf: Tf) => { op: () => import('@tensorflow/tfjs').Tensor; dispose(): void }): Promise<void> {
+  const tf = ctx.tf;
+  if (!tf || !ctx.tfGpu || !wantEngine('tfjs-webgpu')) return;
+  await guarded(c, 'tfjs-webgpu', async () => {
+    if (tf.getBackend() !== 'webgpu' && !(await tf.setBackend('webgpu'))) throw new Error('tfjs webgpu backend not available');
+    const p = make(tf);
+    record(c, 'tfjs-webgpu', await measure(async () => { const t = p.op(); await tfWebgpuDone(tf); t.dispose(); }), work, unit);
+    if (ref) {
+      const t = p.op();
+      checks.push({ case: c, engine: 'tfjs-webgpu', maxRelDiff: maxRelDiff((await t.data()) as Float32Array, ref) });
+      t.dispose();
+    }
+    p.dispose();
+  });
+}
 
 async function runConvCase(ctx: Ctx, c: CaseId, kind: 'fwd' | 'bwd-input' | 'bwd-weight', d: number, h: number, w: number, cin: number, cout: number): Promise<void> {
   const g = sameGeom(d, h, w, cin, cout);
@@ -208,6 +237,12 @@ async function runConvCase(ctx: Ctx, c: CaseId, kind: 'fwd' | 'bwd-input' | 'bwd
       p.dispose();
     });
   }
+  if (kind === 'fwd') {
+    await runTfWebgpu(ctx, c, flops, 'GFLOP/s', ref, (tf) => {
+      const xt = tf.tensor5d(x, [1, d, h, w, cin]), wt5 = tf.tensor5d(wt, [3, 3, 3, cin, cout]);
+      return { op: () => tf.conv3d(xt, wt5, 1, 'same'), dispose: () => { xt.dispose(); wt5.dispose(); } };
+    });
+  }
   if (ctx.ort && kind === 'fwd' && wantEngine('ort-node')) {
     const p = await ortConv(ctx.ort, ctx.cores, toChannelsFirst(x, 1, d, h, w, cin), [1, cin, d, h, w], weightsToOnnx(wt, 3, cin, cout), 3, cout);
     let got: Float32Array | null = null;
@@ -215,6 +250,40 @@ async function runConvCase(ctx: Ctx, c: CaseId, kind: 'fwd' | 'bwd-input' | 'bwd
     if (ref && got) checks.push({ case: c, engine: 'ort-node', maxRelDiff: maxRelDiff(toChannelsFirst(ref, 1, d, h, w, cout), got) });
     await p.dispose();
   }
+}
+
+/** 2D convolution [1, 1, h, w, cin] (our conv3d with D = 1), 3 x 3, 'same', forward. */
+async function runConv2dCase(ctx: Ctx, c: CaseId, h: number, w: number, cin: number, cout: number): Promise<void> {
+  const g: ConvGeometry = { n: 1, d: 1, h, w, cin, kd: 1, kh: 3, kw: 3, cout, sd: 1, sh: 1, sw: 1, pd: 0, ph: 1, pw: 1, od: 1, oh: h, ow: w };
+  const flops = 2 * h * w * cin * cout * 9;
+  const x = randomArray(h * w * cin, 13), wt = randomArray(9 * cin * cout, 14, 0.1);
+  const outLen = h * w * cout;
+  let ref: Float32Array | null = null;
+  for (const o of ctx.ours) await guarded(c, o.id, async () => {
+    if (o.b instanceof WasmBackend) await o.b.warmThreads();
+    const b = o.b;
+    const xs = upload(b, x), ws = upload(b, wt), out = b.alloc(4 * outLen);
+    const run = async () => {
+      b.conv3d(xs, ws, null, out, g);
+      if (o.id === 'webgpu') await b.sync();
+    };
+    record(c, o.id, await measure(run), flops, 'GFLOP/s');
+    const got = o.id === 'webgpu' ? (await b.read(out, 'f32', outLen)) as Float32Array : readF32(b, out, outLen);
+    if (!ref) ref = got; else checks.push({ case: c, engine: o.id, maxRelDiff: maxRelDiff(got, ref) });
+    for (const s of [xs, ws, out]) b.free(s);
+  });
+  const tf = ctx.tf;
+  if (tf) {
+    for (const e of ctx.tfEngines) await guarded(c, e, async () => {
+      if (!(await useTfBackend(tf, e === 'tfjs-cpu' ? 'cpu' : 'wasm'))) return;
+      const p = tfConv2d(tf, x, [1, h, w, cin], wt, [3, 3, cin, cout]);
+      let got: Float32Array | null = null;
+      record(c, e, await measure(() => { const t = p.op(); got = t.dataSync() as Float32Array; t.dispose(); }, { warmup: 1, runs: 3 }), flops, 'GFLOP/s');
+      if (ref && got) checks.push({ case: c, engine: e, maxRelDiff: maxRelDiff(got, ref) });
+      p.dispose();
+    });
+  }
+  await runTfWebgpu(ctx, c, flops, 'GFLOP/s', ref, (tf) => tfConv2d(tf, x, [1, h, w, cin], wt, [3, 3, cin, cout]));
 }
 
 async function runMatmulCase(ctx: Ctx, c: CaseId, n: number): Promise<void> {
@@ -246,6 +315,10 @@ async function runMatmulCase(ctx: Ctx, c: CaseId, n: number): Promise<void> {
       p.dispose();
     });
   }
+  await runTfWebgpu(ctx, c, flops, 'GFLOP/s', ref, (tf) => {
+    const at = tf.tensor2d(a, [n, n]), bt = tf.tensor2d(bm, [n, n]);
+    return { op: () => tf.matMul(at, bt), dispose: () => { at.dispose(); bt.dispose(); } };
+  });
   if (ctx.ort && wantEngine('ort-node')) {
     const p = await ortMatmul(ctx.ort, ctx.cores, a, bm, n);
     let got: Float32Array | null = null;
@@ -351,7 +424,10 @@ async function runUnetCase(ctx: Ctx, c: CaseId, dims: 2 | 3, shape: [number, num
       for (const [k, v] of Object.entries(profile)) if (k.startsWith('conv3d')) convFlops += v.flops;
       if (o.id === 'wasm') out = { convFlops, profile, stepMs };
     }
-    record(c, o.id, m, out?.convFlops ?? convFlops, 'GFLOP/s');
+    // conv FLOPs come from the wasm profile; without a wasm engine (bench:gpu) the step is rated in voxels per second
+    const flopsKnown = out?.convFlops ?? convFlops;
+    if (flopsKnown > 0) record(c, o.id, m, flopsKnown, 'GFLOP/s');
+    else record(c, o.id, m, voxels, 'Mvoxel/s');
     adam.dispose(); net.dispose();
     for (const t of [moving, fixed, input]) t.dispose();
   });
@@ -394,6 +470,12 @@ async function main(): Promise<void> {
     try {
       const g = await createBackend('webgpu');
       gpuSoftware = (g.info()['adapter'] as { software?: boolean } | undefined)?.software === true;
+      if (gpuMode && gpuSoftware && !forceCpuAdapter) {
+        g.dispose();
+        const a = g.info()['adapter'] as { description?: string; device?: string };
+        throw new Error(`bench:gpu: the WebGPU adapter is a CPU implementation (${a.description || a.device || 'software'}): its rates say nothing about a GPU. ` +
+          'Run on a machine with a GPU and its Vulkan driver, or pass --force to record a CPU-adapter proxy.');
+      }
       if (quick && gpuSoftware && !onlyEngines) {
         notes.push('webgpu: skipped in quick mode (software adapter: a CPU emulation, seconds per conv call)');
         g.dispose();
@@ -401,11 +483,19 @@ async function main(): Promise<void> {
         ours.push({ id: 'webgpu', b: g });
       }
     } catch (e) {
+      if (gpuMode) throw e;
       notes.push(`webgpu: not run (${(e as Error).message.split('\n')[0]})`);
     }
   }
   const wasmInfo = ours[0]?.b.info();
-  const { tf, wasmMissing } = wantEngine('tfjs-cpu') || wantEngine('tfjs-wasm') ? await loadTfjs() : { tf: null, wasmMissing: null };
+  const { tf, wasmMissing } = wantEngine('tfjs-cpu') || wantEngine('tfjs-wasm') || wantEngine('tfjs-webgpu') ? await loadTfjs() : { tf: null, wasmMissing: null };
+  let tfGpu = false;
+  if (tf && wantEngine('tfjs-webgpu')) {
+    const found = await findAdapter().catch(() => null);
+    const got = found ? await useTfWebgpu(tf, found.gpu) : null;
+    if (got) { tfGpu = true; notes.push(`tfjs-webgpu: on adapter "${got}" (the runtime's navigator.gpu, as our webgpu engine)`); }
+    else notes.push('tfjs-webgpu: not run (@tensorflow/tfjs-backend-webgpu or a WebGPU adapter missing)');
+  }
   const tfEngines: ('tfjs-cpu' | 'tfjs-wasm')[] = [];
   if (tf && wantEngine('tfjs-wasm')) {
     if (wasmMissing) notes.push(`tfjs-wasm: not run: ${wasmMissing}`);
@@ -414,7 +504,7 @@ async function main(): Promise<void> {
   if (tf && wantEngine('tfjs-cpu')) tfEngines.push('tfjs-cpu');
   const ort = wantEngine('ort-node') ? await loadOrt() : null;
   if (wantEngine('ort-node') && !ort) notes.push('ort-node: not run (onnxruntime-node not loadable)');
-  const ctxAll: Ctx = { ours, tf, tfEngines, ort, cores };
+  const ctxAll: Ctx = { ours, tf, tfEngines, ort, cores, tfGpu };
   console.error(`bench: ${quick ? 'quick' : 'full'} mode, ${cores} cores, load ${load0.map((l) => l.toFixed(2)).join(' ')}; wasm ${JSON.stringify(wasmInfo)}`);
 
   let nccWin3: Measured | null = null, nccWin9: Measured | null = null;
@@ -422,7 +512,7 @@ async function main(): Promise<void> {
   for (const c of ALL_CASES) {
     if (!wantCase(c)) continue;
     console.error(`case ${c}`);
-    const ctx = HEAVY.includes(c) && gpuSoftware ? { ...ctxAll, ours: ctxAll.ours.filter((o) => o.id !== 'webgpu') } : ctxAll;
+    const ctx = HEAVY.includes(c) && gpuSoftware && !gpuMode ? { ...ctxAll, ours: ctxAll.ours.filter((o) => o.id !== 'webgpu') } : ctxAll;
     if (ctx !== ctxAll && ctxAll.ours.some((o) => o.id === 'webgpu')) {
       const light = results.find((r) => r.case === 'unet-step-2d' && r.engine === 'webgpu');
       notes.push(`${c} on webgpu: skipped (software adapter${light ? `; the 2D step alone took ${(light.median_ms / 1000).toFixed(1)} s there` : ''})`);
@@ -432,6 +522,7 @@ async function main(): Promise<void> {
       case 'conv3d-bwd-input-64': await runConvCase(ctx, c, 'bwd-input', 64, 64, 64, 16, 16); break;
       case 'conv3d-bwd-weight-64': await runConvCase(ctx, c, 'bwd-weight', 64, 64, 64, 16, 16); break;
       case 'conv3d-fwd-unet': await runConvCase(ctx, c, 'fwd', 80, 96, 112, 2, 16); break;
+      case 'conv2d-fwd-256': await runConv2dCase(ctx, c, 256, 256, 32, 32); break;
       case 'matmul-512': await runMatmulCase(ctx, c, 512); break;
       case 'matmul-1024': await runMatmulCase(ctx, c, 1024); break;
       case 'warp-96': await runWarpCase(ctx, c, 96, 96, 96, 1); break;
@@ -475,6 +566,13 @@ async function main(): Promise<void> {
   const json = { machine, date: new Date().toISOString(), results, io: io.results };
   writeFileSync(outJson, JSON.stringify(json, null, 2) + '\n');
 
+  if (gpuMode) {
+    const gpuInfo = ours.find((o) => o.id === 'webgpu')?.b.info();
+    const md = gpuReport(machine, gpuInfo, gpuSoftware);
+    console.log(md);
+    if (writeMd) writeGpuResultsMd(md, gpuSoftware);
+    return;
+  }
   const md = report(machine, peak, peakFrom, nccWin3, nccWin9, unet);
   console.log(md);
   if (writeMd) writeResultsMd(md);
@@ -497,7 +595,8 @@ function report(machine: Record<string, unknown>, peak: number, peakFrom: string
     const rows = results.filter((r) => r.case === c);
     const ours = rows.find((r) => r.engine === 'wasm');
     for (const r of rows) {
-      const ratio = ours && r.engine !== 'wasm' ? `${(ours.rate / r.rate).toFixed(2)}x` : '';
+      const off = notComparable(c, r.engine);
+      const ratio = off !== null ? `not comparable (output differs: ${off.toExponential(1)})` : ours && r.engine !== 'wasm' ? `${(ours.rate / r.rate).toFixed(2)}x` : '';
       const share = r.unit === 'GFLOP/s' && peak > 0 ? `${((100 * r.rate) / peak).toFixed(1)}%` : '';
       L.push(`| ${c} | ${r.engine} | ${r.median_ms.toFixed(2)} | ${r.rate.toFixed(2)} | ${r.unit} | ${ratio} | ${share} |`);
     }
@@ -551,6 +650,7 @@ function targets(ncc3: Measured | null, ncc9: Measured | null): string[] {
     else L.push(`| ${what} | ${got.toFixed(2)}${unit} | ${got >= want ? 'yes' : 'NO'} |`);
   };
   const ratio = (c: CaseId, peer: EngineId) => {
+    if (notComparable(c, peer) !== null) return undefined;
     const a = rate(c, 'wasm'), b = rate(c, peer);
     return a !== undefined && b !== undefined ? a / b : undefined;
   };
@@ -576,6 +676,56 @@ function targets(ncc3: Measured | null, ncc9: Measured | null): string[] {
     row(`${c} wasm >= 50% of the conv3d-fwd-64 wasm rate`, st !== undefined && conv ? (100 * st) / conv : undefined, 50, '%');
   }
   return L;
+}
+
+/** The output difference of a peer that does not compute what we compute (beyond COMPARABLE), else null. */
+function notComparable(c: CaseId, e: EngineId): number | null {
+  const k = checks.find((x) => x.case === c && x.engine === e);
+  return k && !(k.maxRelDiff <= COMPARABLE) ? k.maxRelDiff : null;
+}
+
+/** The GPU bench's table: each case's rate on webgpu and tfjs-webgpu, and the ratio. */
+function gpuReport(machine: Record<string, unknown>, gpuInfo: Record<string, unknown> | undefined, software: boolean): string {
+  const L: string[] = [];
+  const a = (gpuInfo?.['adapter'] ?? {}) as Record<string, unknown>;
+  L.push(`${software ? '**CPU-adapter proxy (not a GPU):** ' : ''}measured ${new Date().toISOString().slice(0, 10)} by \`npm run bench:gpu${software || quick ? ` --${software ? ' --force' : ''}${quick ? ' --quick' : ''}` : ''}\` on adapter ${JSON.stringify({ vendor: a['vendor'], architecture: a['architecture'], device: a['device'], description: a['description'] })} (${String(gpuInfo?.['runtime'] ?? '')}), host ${String(machine['cpu'])}, ${String(machine['cores'])} cores, Node ${String(machine['node'])}, load average at start ${(machine['loadavgStart'] as number[]).join(' ')}.`);
+  L.push('');
+  L.push('| case | engine | median ms | rate | unit | webgpu ÷ engine |');
+  L.push('|---|---|---:|---:|---|---:|');
+  for (const c of ALL_CASES) {
+    const rows = results.filter((r) => r.case === c);
+    const ours = rows.find((r) => r.engine === 'webgpu');
+    for (const r of rows) {
+      const off = notComparable(c, r.engine);
+      const ratio = off !== null ? `not comparable (output differs: ${off.toExponential(1)})` : ours && r.engine !== 'webgpu' ? `${(ours.rate / r.rate).toFixed(2)}x` : '';
+      L.push(`| ${c} | ${r.engine} | ${r.median_ms.toFixed(2)} | ${r.rate.toFixed(2)} | ${r.unit} | ${ratio} |`);
+    }
+  }
+  L.push('');
+  L.push('Rates: conv and matmul count 2 FLOPs per multiply-add; unet-step-2d counts image voxels (160 x 192) per second of one whole training step (forward, loss, backward, Adam) of the 2D model; warp counts output voxels. Each engine is timed to completion of its queued work (no readback).');
+  if (checks.length) L.push(`\nSame inputs, same outputs: largest |peer - webgpu| / max|webgpu|: ${checks.map((k) => `${k.case} ${k.engine} ${k.maxRelDiff.toExponential(1)}`).join('; ')}.`);
+  for (const n of notes) L.push(`\nNote: ${n}`);
+  const rate = (c: CaseId, e: EngineId) => results.find((r) => r.case === c && r.engine === e)?.rate;
+  const conv = rate('conv3d-fwd-64', 'webgpu'), peer = rate('conv3d-fwd-64', 'tfjs-webgpu');
+  L.push('');
+  L.push('| target (H100/H200-class GPU) | measured | met |');
+  L.push('|---|---:|---|');
+  L.push(`| conv3d-fwd-64 webgpu >= 5 TFLOP/s fp32 | ${conv !== undefined ? `${(conv / 1000).toFixed(2)} TFLOP/s` : 'not measured'} | ${software ? 'n/a (CPU adapter)' : conv !== undefined ? (conv >= 5000 ? 'yes' : 'NO') : ''} |`);
+  const r = conv !== undefined && peer !== undefined && notComparable('conv3d-fwd-64', 'tfjs-webgpu') === null ? conv / peer : undefined;
+  L.push(`| conv3d-fwd-64 webgpu >= 3x tfjs-webgpu | ${r !== undefined ? `${r.toFixed(2)}x` : 'not measured'} | ${software ? 'n/a (CPU adapter)' : r !== undefined ? (r >= 3 ? 'yes' : 'NO') : ''} |`);
+  return L.join('\n');
+}
+
+/** bench/RESULTS-gpu.md: a GPU run replaces the GPU block, a forced CPU-adapter run the proxy block. */
+function writeGpuResultsMd(md: string, software: boolean): void {
+  const path = join(benchDir, 'RESULTS-gpu.md');
+  const tag = software ? 'proxy' : 'gpu';
+  const begin = `<!-- bench:${tag}:begin (generated by npm run bench:gpu) -->`, end = `<!-- bench:${tag}:end -->`;
+  const block = `${begin}\n${md}\n${end}`;
+  let text = existsSync(path) ? readFileSync(path, 'utf8') : `# GPU benchmark results\n\n${begin}\n${end}\n`;
+  const i = text.indexOf(begin), j = text.indexOf(end);
+  text = i >= 0 && j > i ? text.slice(0, i) + block + text.slice(j + end.length) : `${text}\n${block}\n`;
+  writeFileSync(path, text);
 }
 
 /** Replaces the generated block of bench/RESULTS.md (between the markers), keeping the prose around it. */

@@ -1,26 +1,32 @@
-// Stage 2 of dotAcc: one workgroup sums the m partials (strided per thread, then a tree) and adds the
-// total to out[outIndex]. Words: 0 t0, 1 m, 2 outIndex.
-@group(0) @binding(1) var<storage, read> partial: array<f32>;
+// Stage 2 of dotAcc: one workgroup folds the m compensated partials (s, c) (strided per thread, then
+// a tree, every addition a two-sum) and adds the total to out[outIndex], compensated as well.
+struct Params { m: u32, outIndex: u32 }
+@group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(1) var<storage, read> partial: array<vec2<f32>>;
 @group(0) @binding(2) var<storage, read_write> out: array<f32>;
-var<workgroup> part: array<f32, 256>;
+var<workgroup> part: array<vec2<f32>, 256>;
+fn twoSum(x: vec2<f32>, v: f32) -> vec2<f32> {
+  let s = x.x + v;
+  let bb = s - x.x;
+  let e = (x.x - (s - bb)) + (v - bb);
+  return vec2<f32>(s, x.y + e);
+}
 @compute @workgroup_size(256)
 fn main(@builtin(local_invocation_id) lid: vec3<u32>) {
-  let m = pu(1u);
   let t = lid.x;
-  var acc = 0.0;
-  // Kahan-compensated per-thread sums: m can be large (n / 1024 partials)
-  var comp = 0.0;
-  for (var i = t; i < m; i += WG) {
-    let yv = partial[i] - comp;
-    let tv = acc + yv;
-    comp = (tv - acc) - yv;
-    acc = tv;
+  var acc = vec2<f32>(0.0);
+  for (var i = t; i < p.m; i += WG) {
+    let q = partial[i];
+    acc = twoSum(vec2<f32>(acc.x, acc.y + q.y), q.x);
   }
   part[t] = acc;
   workgroupBarrier();
   for (var s = WG / 2u; s > 0u; s >>= 1u) {
-    if (t < s) { part[t] += part[t + s]; }
+    if (t < s) { let o = part[t + s]; part[t] = twoSum(vec2<f32>(part[t].x, part[t].y + o.y), o.x); }
     workgroupBarrier();
   }
-  if (t == 0u) { out[pu(2u)] = out[pu(2u)] + part[0]; }
+  if (t == 0u) {
+    let r = twoSum(vec2<f32>(part[0].x, part[0].y), out[p.outIndex]);
+    out[p.outIndex] = r.x + r.y;
+  }
 }

@@ -40,6 +40,16 @@ describe.each(backendsUnderTest())('spatial transformer on %s', (backend) => {
     }
   });
 
+  it('the field gradient alone (image not differentiated: its scatter is skipped) equals the one taken with both', async () => {
+    const shape = [1, 4, 6, 5, 2], fshape = [1, 4, 6, 5, 3];
+    const x = t(randData(shape, 40), shape), f = t(randData(fshape, 41, -3, 3), fshape), r = t(randData(shape, 42), shape);
+    const loss = () => bw.sum(bw.mul(bw.warp(x, f), r));
+    const one = bw.valueAndGrads(loss, [f]);
+    const both = bw.valueAndGrads(loss, [x, f]);
+    expect(Array.from(await one.grads[0]!.data())).toEqual(Array.from(await both.grads[1]!.data()));
+    for (const q of [x, f, r, one.value, both.value, ...one.grads, ...both.grads]) q.dispose();
+  });
+
   it('the zero-padding policy: identity is exact, half a voxel out gives half the border, fully out gives 0', async () => {
     const x = t([1, 2, 3, 4], [1, 1, 1, 4, 1]);
     const flows: [number[], number[]][] = [

@@ -144,9 +144,9 @@ describe.skipIf(!found)('webgpu backend', () => {
   });
 
   /** Runs `run` on the chunking backend and on wasm with the same inputs; compares the outputs. */
-  async function same(inputs: Data[], outs: [number, 'f32' | 'i32'][], run: (b: Backend, ins: Storage[], outs: Storage[]) => void, atol = 1e-5, rtol = 1e-5, what = 'values') {
+  async function same(inputs: Data[], outs: [number, 'f32' | 'i32'][], run: (b: Backend, ins: Storage[], outs: Storage[]) => void, atol = 1e-5, rtol = 1e-5, what = 'values', on: Backend = small) {
     const results: Data[][] = [];
-    for (const b of [small as Backend, wasm]) {
+    for (const b of [on, wasm]) {
       const ins = inputs.map((d) => put(b, d));
       const os = outs.map(([n, dt]) => { const s = b.alloc(Math.max(4, 4 * n)); b.fill(s, n, 0, dt); return s; });
       run(b, ins, os);
@@ -157,6 +157,102 @@ describe.skipIf(!found)('webgpu backend', () => {
     }
     results[0]!.forEach((g, i) => expectClose(g, results[1]![i]!, atol, rtol, `${what} #${i}`));
   }
+
+  it('the GEMM core: conv3d and its gradients match wasm at tile edges, odd sizes, channels not multiple of 4, 2D and 3D', async () => {
+    // [n, d, h, w, cin, cout, k, stride]: tiles of 256/128/64 rows and 16/32/64 columns, partial tiles,
+    // scalar (cin 3, cout 5) and vec4 (8, 12) paths, N above one tile (70), 2D (d = 1)
+    const cases = [[1, 1, 17, 19, 3, 5, 3, 1], [2, 3, 9, 11, 8, 12, 3, 1], [1, 4, 10, 7, 4, 33, 3, 2], [1, 1, 13, 9, 5, 70, 3, 1], [1, 3, 5, 6, 12, 1, 1, 1]];
+    for (const [n, d, h, w, cin, cout, k, s] of cases as [number, number, number, number, number, number, number, number][]) {
+      const kd = d > 1 ? k : 1, pad = (k - 1) >> 1, pd = d > 1 ? pad : 0;
+      const od = Math.floor((d + 2 * pd - kd) / s) + 1, oh = Math.floor((h + 2 * pad - k) / s) + 1, ow = Math.floor((w + 2 * pad - k) / s) + 1;
+      const g: ConvGeometry = { n, d, h, w, cin, kd, kh: k, kw: k, cout, sd: s, sh: s, sw: s, pd, ph: pad, pw: pad, od, oh, ow };
+      const x = f32(n * d * h * w * cin, 50 + cin), wt = f32(kd * k * k * cin * cout, 51 + cout), bias = f32(cout, 52), dy = f32(n * od * oh * ow * cout, 53);
+      const what = `conv ${[n, d, h, w, cin, cout, k, s].join(',')}`;
+      await same([x, wt, bias], [[dy.length, 'f32']], (b, [xx, ww, bb], [y]) => b.conv3d(xx!, ww!, bb!, y!, g), 1e-4, 1e-4, what, gpu);
+      await same([dy, wt], [[x.length, 'f32']], (b, [gg, ww], [dx]) => b.conv3dBackwardInput(gg!, ww!, dx!, g), 1e-4, 1e-4, `${what} dx`, gpu);
+      await same([x, dy], [[wt.length, 'f32']], (b, [xx, gg], [dw]) => b.conv3dBackwardWeight(xx!, gg!, dw!, g), 1e-3, 1e-4, `${what} dw`, gpu);
+    }
+  });
+
+  it('the GEMM core: matmul with vec4 and scalar operands, partial tiles and batches matches wasm', async () => {
+    for (const [batch, m, k, n] of [[1, 70, 9, 130], [2, 64, 64, 64], [1, 300, 12, 8], [3, 5, 21, 3]]) {
+      for (const [ta, tb] of [[false, false], [true, true]]) {
+        const a = f32(batch * m * k, 60 + m), bb = f32(batch * k * n, 61 + n);
+        await same([a, bb], [[batch * m * n, 'f32']], (be, [sa, sb], [so]) => be.matmul(sa!, sb!, so!, batch, m, k, n, ta!, tb!, m * k, k * n),
+          1e-5, 1e-4, `matmul ${batch}x${m}x${k}x${n} ${ta} ${tb}`, gpu);
+      }
+    }
+  });
+
+  it('boxSum by running sums: windows wider than the line, long lines, both chunked and whole, match wasm', async () => {
+    for (const [shape, r] of [[[1, 6, 7, 90, 2], [2, 20, 40]], [[2, 3, 5, 9, 1], [5, 9, 30]]] as [number[], number[]][]) {
+      const [n, d, h, w, c] = shape as [number, number, number, number, number];
+      // values around 1000: a plain f32 running sum would drift over the line
+      const x = f32(n * d * h * w * c, 70, 990, 1010);
+      for (const on of [gpu as Backend, small]) {
+        await same([x], [[x.length, 'f32']], (b, [xx], [y]) => b.boxSum(xx!, y!, n, d, h, w, c, r[0]!, r[1]!, r[2]!), 0, 2e-6, `boxSum ${shape} r ${r}`, on);
+      }
+    }
+  });
+
+  it('dotAcc sums with compensation: cancelling large products leave the small ones exact', async () => {
+    const n = 50_000, big = 2 ** 26;
+    const a = new Float32Array(n), b = new Float32Array(n).fill(1);
+    const rnd = hostRng(80);
+    let ref = 0;
+    for (let i = 0; i < n; i += 2) {
+      a[i] = (rnd() < 0.5 ? -1 : 1) * big; // cancelled by the next big value of opposite sign
+      a[i + 1] = Math.fround(rnd());
+    }
+    // pair up the big values so they cancel: a[4j] = -a[4j + 2]
+    for (let i = 0; i + 2 < n; i += 4) a[i + 2] = -a[i]!;
+    if ((n / 2) % 2 === 1) a[n - 2] = 0;
+    for (let i = 0; i < n; i++) ref += a[i]!;
+    for (const on of [gpu as Backend, small]) {
+      const sa = put(on, a), sb = put(on, b), out = on.alloc(8);
+      on.fill(out, 2, 0, 'f32');
+      on.dotAcc(sa, sb, n, out, 1);
+      const got = await get(on, out, 2);
+      expect(Math.abs(got[1]! - ref)).toBeLessThan(1e-6 * Math.abs(ref));
+      on.free(sa); on.free(sb);
+    }
+  });
+
+  it('warp image gradient as a fixed-point scatter: deterministic, all samples on one voxel, dx skipped when null', async () => {
+    const [n, d, h, w, c] = [1, 4, 6, 5, 3];
+    const x = f32(n * d * h * w * c, 90), dy = f32(n * d * h * w * c, 91);
+    // every voxel samples near the same point (the largest fan-in a target can get)
+    const flow = new Float32Array(n * d * h * w * 3);
+    for (let v = 0; v < d * h * w; v++) {
+      const xx = v % w, yy = Math.floor(v / w) % h, z = Math.floor(v / (w * h));
+      flow[3 * v] = 1.25 - z; flow[3 * v + 1] = 2.5 - yy; flow[3 * v + 2] = 3.75 - xx;
+    }
+    await same([x, flow, dy], [[x.length, 'f32'], [flow.length, 'f32']],
+      (b, [xx, ff, gg], [dx, df]) => b.warpBackward(xx!, ff!, gg!, dx!, df!, n, d, h, w, c), 1e-5, 1e-5, 'fan-in', gpu);
+    // bit-identical on repeated runs (integer accumulation does not depend on thread order)
+    const runs: Data[] = [];
+    for (let i = 0; i < 2; i++) {
+      const sx = put(gpu, x), sf = put(gpu, f32(flow.length, 92, -6, 6)), sg = put(gpu, dy), dx = gpu.alloc(4 * x.length), df = gpu.alloc(4 * flow.length);
+      gpu.warpBackward(sx, sf, sg, dx, df, n, d, h, w, c);
+      runs.push(await get(gpu, dx, x.length));
+      for (const s of [sx, sf, sg, df]) gpu.free(s);
+    }
+    expect(Array.from(runs[0]!)).toEqual(Array.from(runs[1]!));
+    // no image gradient asked for: the field's gradient is unchanged on both backends
+    for (const be of [gpu as Backend, wasm]) {
+      const sx = put(be, x), sf = put(be, flow), sg = put(be, dy), dx = be.alloc(4 * x.length), d1 = be.alloc(4 * flow.length), d2 = be.alloc(4 * flow.length);
+      be.warpBackward(sx, sf, sg, dx, d1, n, d, h, w, c);
+      be.warpBackward(sx, sf, sg, null, d2, n, d, h, w, c);
+      expect(Array.from(await get(be, d2, flow.length))).toEqual(Array.from(await get(be, d1, flow.length)));
+      for (const s of [sx, sf, sg, dx]) be.free(s);
+    }
+    // a non-finite dy makes the whole image gradient NaN (documented), the field's gradient still computed
+    const bad = Float32Array.from(dy); bad[7] = Infinity;
+    const sx = put(gpu, x), sf = put(gpu, flow), sg = put(gpu, bad), dx = gpu.alloc(4 * x.length), df = gpu.alloc(4 * flow.length);
+    gpu.warpBackward(sx, sf, sg, dx, df, n, d, h, w, c);
+    expect((await get(gpu, dx, x.length)).every((v) => Number.isNaN(v))).toBe(true);
+    for (const s of [sx, sf, sg, df]) gpu.free(s);
+  });
 
   it('chunked elementwise launches (fill, copy, casts, unary, unaryGrad, select, optimizers) match wasm', async () => {
     const n = 50_000; // 64 KiB windows hold 15360 elements: 4 chunks
@@ -175,8 +271,8 @@ describe.skipIf(!found)('webgpu backend', () => {
     }, 1e-5, 1e-4, 'optimizers');
   });
 
-  it('the tiled matmul (the default on hardware adapters) matches wasm for every transpose and awkward sizes', async () => {
-    const tiled = await WebGPUBackend.create({ tiledMatmul: true });
+  it('the one-thread-per-output matmul (tiledMatmul: false) matches wasm for every transpose and awkward sizes', async () => {
+    const tiled = await WebGPUBackend.create({ tiledMatmul: false });
     try {
       for (const [batch, m, k, n] of [[1, 1, 1, 1], [2, 17, 33, 15], [3, 40, 7, 50], [1, 64, 64, 64]]) {
         for (const [ta, tb] of [[false, false], [true, false], [false, true], [true, true]]) {
@@ -280,7 +376,7 @@ describe.skipIf(!found)('webgpu backend', () => {
       (b, [xx, ff, gg], [dx, df]) => b.warpBackward(xx!, ff!, gg!, dx!, df!, n, d, h, w, c), 1e-5, 1e-5, 'warpBackward chunked');
   });
 
-  it('warpBackward (the gather form of the image gradient) matches wasm with large displacements and NaNs', async () => {
+  it('warpBackward (the scatter form of the image gradient) matches wasm with large displacements and NaNs', async () => {
     const [n, d, h, w, c] = [1, 5, 9, 8, 3];
     const x = f32(n * d * h * w * c, 14), dy = f32(n * d * h * w * c, 15);
     const flow = f32(n * d * h * w * 3, 16, -7, 7);

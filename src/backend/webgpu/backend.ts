@@ -37,8 +37,8 @@ export interface WebGPUOptions {
    */
   maxBindingBytes?: number;
   /**
-   * Tiled matmul (workgroup memory, barriers): default on hardware adapters. CPU adapters run
-   * barriers slowly, so they default to one thread per output.
+   * matmul on the tiled GEMM core (default). false: one thread per output (matmul.wgsl), the simple
+   * path kept as a cross-check.
    */
   tiledMatmul?: boolean;
 }

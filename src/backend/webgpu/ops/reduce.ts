@@ -101,14 +101,15 @@ export function dotAcc(rt: GpuRuntime, a: Storage, b: Storage, n: number, out: S
   if (n <= 0) return;
   const block = 4 * WG;
   const parts = Math.ceil(n / block) + Math.ceil(n / rt.chunk);
-  const partial = rt.alloc(4 * parts);
+  // compensated partials: (sum, error) pairs
+  const partial = rt.alloc(8 * parts);
   let p = 0;
   for (let t0 = 0; t0 < n; t0 += rt.chunk) {
     const cnt = Math.min(rt.chunk, n - t0);
     const groups = Math.ceil(cnt / block);
-    rt.launch('dot_partial', {}, [t0, cnt, p], [rt.win(a, t0, cnt), rt.win(b, t0, cnt), rt.whole('dotAcc', partial)], groups);
+    rt.launch('dot_partial', {}, { n: cnt, first: p }, [rt.win(a, t0, cnt), rt.win(b, t0, cnt), rt.whole('dotAcc', partial)], groups);
     p += groups;
   }
-  rt.launch('dot_final', {}, [0, p, outIndex], [rt.whole('dotAcc', partial), rt.whole('dotAcc', out)], 1);
+  rt.launch('dot_final', {}, { m: p, outIndex }, [rt.whole('dotAcc', partial), rt.whole('dotAcc', out)], 1);
   rt.free(partial);
 }
