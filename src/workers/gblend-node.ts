@@ -1,37 +1,14 @@
 // Node client of the G-Blend worker service: starts worker threads and, with several, runs the k + 1
 // GB_Estimate head estimations in parallel (a HeadRunner for runMethod).
-import { Worker } from 'node:worker_threads';
-import * as Comlink from 'comlink';
-import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
+import { startServiceWorker, type ServiceWorker } from './service-worker-node.js';
 import type { GBlendService } from './gblend-service.js';
 import type { HeadEstimate, HeadRunner, Splits } from '../gblend/train.js';
 
-export interface GBlendWorker {
-  service: Comlink.Remote<GBlendService>;
-  /** Rejects if the worker fails to start or dies (a comlink call to a dead worker never settles). */
-  crashed: Promise<never>;
-  terminate(): Promise<void>;
-}
+export type GBlendWorker = ServiceWorker<GBlendService>;
 
 /** Starts one worker (the built gblend-node-worker.js next to this file, or `entry`). */
 export function startGBlendWorker(entry: URL = new URL('./gblend-node-worker.js', import.meta.url)): GBlendWorker {
-  const worker = new Worker(entry);
-  const service = Comlink.wrap<GBlendService>(nodeEndpoint(worker));
-  let stopping = false;
-  const crashed = new Promise<never>((_, reject) => {
-    worker.on('error', (e) => reject(new Error(`G-Blend worker ${entry.href} failed: ${e.message}`)));
-    worker.on('exit', (code) => { if (!stopping) reject(new Error(`G-Blend worker ${entry.href} exited with code ${code}`)); });
-  });
-  crashed.catch(() => {}); // observed by whoever races it; never an unhandled rejection
-  return {
-    service,
-    crashed,
-    async terminate() {
-      stopping = true;
-      service[Comlink.releaseProxy]();
-      await worker.terminate();
-    },
-  };
+  return startServiceWorker<GBlendService>(entry);
 }
 
 const splitKeys = new WeakMap<Splits, string>();
