@@ -23,6 +23,9 @@ data (one of):
   --atlas VOL --atlas-seg SEG --unlabeled VOL [VOL...] --test VOL:SEG [VOL:SEG...] [--train VOL:SEG...]
                                     NIfTI (.nii/.nii.gz) on one voxel grid; axes permuted or flipped
                                     against the atlas's are reoriented (outputs in each scan's own)
+  --val VOL:SEG [VOL:SEG...]        validation scans: every segmenter is kept at the step of its best
+                                    validation Dice (and stops after --patience validations without a
+                                    better one); never reported as test results
   --unlabeled VOL:SEG                an unlabeled scan with its label map: the map is used ONLY to
                                     report the spatial model's label-transfer Dice (results.json)
   --labels FILE                     names the evaluated label ids: FreeSurfer LUT ("id name r g b a")
@@ -42,6 +45,10 @@ options:
   --sas-finetune N      SAS: N steps of unsupervised test-time optimisation on each (atlas, test) pair
   --refine-steps N      the same optimisation on each unlabeled scan before its field is used for
                         synthesis (the amortised field refined per scan; default 0)
+  --seg-batch N         slices (2D) / volumes (3D) per segmenter step (paper preset 4)
+  --val-every N         segmenter steps between validation Dice evaluations (default --seg-steps / 20)
+  --patience N          stop a segmenter after N validations without improvement (paper preset 5; 0 = never)
+  --sas-finetune N      (see above) with N > 0 the table has both sas (amortised, the paper's) and sas-tt
   --appearance-smooth W weight of the appearance model's boundary-masked smoothness (default 1)
   --boundary-radius R   c_x: voxels within R of an atlas label boundary may change sharply (default 1)
   --no-diffeo           plain displacement model (+ a backward network for the inverse)
@@ -89,10 +96,11 @@ export async function main(argv: string[]): Promise<number> {
     return 2;
   }
   const { values, tokens } = parseArgs({
-    args: joinNegativeNumbers(rest, ['dims', 'slice', 'downsample', 'steps', 'synth-count', 'spatial-steps', 'appearance-steps', 'seg-steps', 'sas-finetune', 'refine-steps', 'appearance-smooth', 'boundary-radius', 'export-count', 'extra-slices', 'seed']),
+    args: joinNegativeNumbers(rest, ['dims', 'slice', 'downsample', 'steps', 'synth-count', 'spatial-steps', 'appearance-steps', 'seg-steps', 'sas-finetune', 'refine-steps', 'appearance-smooth', 'seg-batch', 'val-every', 'patience', 'boundary-radius', 'export-count', 'extra-slices', 'seed']),
     options: {
       data: { type: 'string' }, atlas: { type: 'string' }, labels: { type: 'string' }, 'atlas-seg': { type: 'string' },
-      unlabeled: { type: 'string', multiple: true }, test: { type: 'string', multiple: true }, train: { type: 'string', multiple: true },
+      unlabeled: { type: 'string', multiple: true }, test: { type: 'string', multiple: true }, train: { type: 'string', multiple: true }, val: { type: 'string', multiple: true },
+      'seg-batch': { type: 'string' }, 'val-every': { type: 'string' }, patience: { type: 'string' },
       out: { type: 'string', default: 'synth-out' }, dims: { type: 'string' }, slice: { type: 'string' }, downsample: { type: 'string', default: '1' },
       quick: { type: 'boolean', default: false }, steps: { type: 'string' }, methods: { type: 'string' }, 'no-diffeo': { type: 'boolean', default: false },
       'synth-count': { type: 'string' }, 'spatial-steps': { type: 'string' }, 'appearance-steps': { type: 'string' }, 'seg-steps': { type: 'string' }, 'sas-finetune': { type: 'string' }, export: { type: 'string' }, 'export-count': { type: 'string' }, 'refine-steps': { type: 'string' }, 'appearance-smooth': { type: 'string' }, 'boundary-radius': { type: 'string' }, 'extra-slices': { type: 'string' }, seed: { type: 'string', default: '1' }, json: { type: 'boolean', default: false }, backend: { type: 'string' },
@@ -100,10 +108,10 @@ export async function main(argv: string[]): Promise<number> {
     allowPositionals: true, strict: true, tokens: true,
   });
   // "--unlabeled A B C": positionals belong to the list option before them.
-  const lists: Record<'unlabeled' | 'test' | 'train', string[]> = { unlabeled: [...(values.unlabeled ?? [])], test: [...(values.test ?? [])], train: [...(values.train ?? [])] };
+  const lists: Record<'unlabeled' | 'test' | 'train' | 'val', string[]> = { unlabeled: [...(values.unlabeled ?? [])], test: [...(values.test ?? [])], train: [...(values.train ?? [])], val: [...(values.val ?? [])] };
   let current: keyof typeof lists | null = null;
   for (const t of tokens ?? []) {
-    if (t.kind === 'option') current = t.name === 'unlabeled' || t.name === 'test' || t.name === 'train' ? t.name : null;
+    if (t.kind === 'option') current = t.name === 'unlabeled' || t.name === 'test' || t.name === 'train' || t.name === 'val' ? t.name : null;
     else if (t.kind === 'positional') {
       if (!current) throw new Error(`blendwarp synth: unexpected argument "${t.value}" (see --help)`);
       lists[current].push(t.value);
@@ -120,6 +128,10 @@ export async function main(argv: string[]): Promise<number> {
   config.spatial.steps = intOpt('--spatial-steps', values['spatial-steps'], 0) ?? config.spatial.steps;
   config.appearance.steps = intOpt('--appearance-steps', values['appearance-steps'], 0) ?? config.appearance.steps;
   config.segmenter.steps = intOpt('--seg-steps', values['seg-steps'], 0) ?? config.segmenter.steps;
+  config.segmenter.batch = intOpt('--seg-batch', values['seg-batch'], 1) ?? config.segmenter.batch;
+  config.segmenter.validateEvery = intOpt('--val-every', values['val-every'], 1) ?? config.segmenter.validateEvery;
+  const patience = intOpt('--patience', values.patience, 0);
+  if (patience !== undefined) config.segmenter.patience = patience === 0 ? undefined : patience;
   config.spatial.testTimeSteps = intOpt('--sas-finetune', values['sas-finetune'], 0) ?? 0;
   config.spatial.refineSteps = intOpt('--refine-steps', values['refine-steps'], 0) ?? 0;
   config.appearance.boundaryRadius = intOpt('--boundary-radius', values['boundary-radius'], 0) ?? 1;
@@ -140,7 +152,7 @@ export async function main(argv: string[]): Promise<number> {
   let data;
   if (values.data !== undefined) {
     if (values.data !== 'default') throw new Error(`--data: only "default" (generated phantoms) is built in, got "${values.data}"`);
-    if (values.atlas || lists.unlabeled.length || lists.test.length) throw new Error('--data default and --atlas/--unlabeled/--test exclude each other');
+    if (values.atlas || lists.unlabeled.length || lists.test.length || lists.val.length) throw new Error('--data default and --atlas/--unlabeled/--test/--val exclude each other');
     if (values.labels) throw new Error('--labels applies to --atlas/--atlas-seg data; the phantoms (--data default) carry FreeSurfer labels');
     data = phantomData({ dims: dims ?? 2, multiple, seed: config.seed });
   } else {
@@ -155,6 +167,7 @@ export async function main(argv: string[]): Promise<number> {
       unlabeledSegs: await Promise.all(lists.unlabeled.map((v) => (v.includes(':') ? fileRef(pairOf('--unlabeled', v)[1]) : undefined))),
       tests: await Promise.all(lists.test.map((v) => labeled('--test', v))),
       train: await Promise.all(lists.train.map((v) => labeled('--train', v))),
+      val: await Promise.all(lists.val.map((v) => labeled('--val', v))),
       ...(values.labels ? { labels: await fileRef(values.labels) } : {}),
     };
     data = await prepareData(files, { downsample: intOpt('--downsample', values.downsample, 1)!, dims, slice: intOpt('--slice', values.slice, 0), multiple,

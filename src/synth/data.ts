@@ -25,6 +25,8 @@ export interface InputFiles {
   tests: LabeledFiles[];
   /** Labeled training scans (only the supervised upper bound uses them). */
   train?: LabeledFiles[];
+  /** Labeled validation scans: model selection (segmenters kept at their best validation Dice), never reported. */
+  val?: LabeledFiles[];
   /** Names the evaluated labels (FreeSurfer LUT or "id name" lines); default: the atlas's ids. */
   labels?: FileRef;
 }
@@ -51,6 +53,8 @@ export interface SynthData {
   unlabeled: Scan[];
   tests: Scan[];
   train: Scan[];
+  /** Validation scans with labels (model selection only; may be absent). */
+  val?: Scan[];
   /** The padded grid [D, H, W] every scan is on. */
   shape: Shape3;
   /** The grid before padding: outputs are cropped back to it. */
@@ -106,10 +110,11 @@ export async function prepareData(files: InputFiles, o: PrepareOptions): Promise
   const pair = async (t: LabeledFiles) => [await load(t.vol, 'image'), await load(t.seg, 'labels')] as const;
   const tests = await Promise.all(files.tests.map(pair));
   const train = await Promise.all((files.train ?? []).map(pair));
+  const val = await Promise.all((files.val ?? []).map(pair));
   const refName = atlas.ref.name;
   const notes: string[] = [];
   // One orientation (the atlas's voxel axes): permuted/flipped grids are reoriented, others refused.
-  for (const l of [atlasSeg, ...unl, ...unlSeg.filter((x): x is Loaded => !!x), ...tests.flat(), ...train.flat()]) {
+  for (const l of [atlasSeg, ...unl, ...unlSeg.filter((x): x is Loaded => !!x), ...tests.flat(), ...train.flat(), ...val.flat()]) {
     const axes = axisMapTo(atlas.vol, refName, l.vol, l.ref.name);
     if (!isIdentity(axes)) {
       l.vol = reorient(l.vol, axes);
@@ -165,6 +170,7 @@ export async function prepareData(files: InputFiles, o: PrepareOptions): Promise
     unlabeled: [...unl.map((u, i) => scan(u, unlSeg[i])), ...extra],
     tests: tests.map(([v, s]) => scan(v, s)),
     train: train.map(([v, s]) => scan(v, s)),
+    val: val.map(([v, s]) => scan(v, s)),
   };
   if (dropped.size) {
     const ids = [...dropped.keys()].sort((a, b) => a - b);

@@ -11,7 +11,12 @@ import type { Rng } from '../ops/create.js';
 import { UNet } from '../nn/unet.js';
 import { ParamStore } from '../nn/init.js';
 
-export interface NetSizes { encoder: number[]; decoder: number[] }
+export interface NetSizes {
+  encoder: number[];
+  decoder: number[];
+  /** Convs per U-Net level (VoxelMorph nb_conv_per_level; the lists are flat lists of convs). Default 1. */
+  convsPerLevel?: number;
+}
 
 export interface SpatialConfig {
   net: NetSizes;
@@ -54,7 +59,14 @@ export interface AppearanceConfig {
 export interface SegmenterConfig {
   net: NetSizes;
   lr: number;
+  /** The most training steps (training may stop earlier on the validation Dice: `patience`). */
   steps: number;
+  /** Examples (2D: slices) per training step, each drawn independently (default 1). */
+  batch?: number;
+  /** With validation scans: steps between validation Dice evaluations (default steps / 20). */
+  validateEvery?: number;
+  /** With validation scans: stop after this many validations without a better Dice (default: never). */
+  patience?: number;
 }
 
 /**

@@ -12,6 +12,7 @@ import { Adam } from '../nn/optim.js';
 import { MemoryStore } from '../io/checkpoint-store.js';
 import { tensor, Rng, stepRng } from '../ops/create.js';
 import { add, clamp, mulScalar } from '../ops/elementwise.js';
+import { concat } from '../ops/shape.js';
 import { warp, warpNearest } from '../ops/warp.js';
 import { argmax } from '../ops/reduce.js';
 import type { BlobStore } from '../io/checkpoint-store.js';
@@ -29,7 +30,9 @@ import { diceTable, montagePng, perLabelSvg, type MethodResult, type SynthResult
 export const STAGES = ['spatial', 'appearance', 'synthesize', 'segment', 'evaluate'] as const;
 export type Stage = (typeof STAGES)[number];
 
-export const METHOD_NAMES = ['affine', 'sas', 'sas-aug', 'rand-aug', 'ours-coupled', 'ours-indep', 'ours-indep+rand-aug', 'supervised'] as const;
+// 'sas' is amortised (the trained network as is, the paper's SAS); 'sas-tt' adds the test-time steps
+// (--sas-finetune N > 0) from the same checkpoint.
+export const METHOD_NAMES = ['affine', 'sas', 'sas-aug', 'rand-aug', 'ours-coupled', 'ours-indep', 'ours-indep+rand-aug', 'supervised', 'sas-tt'] as const;
 export type MethodName = (typeof METHOD_NAMES)[number];
 /** Methods that train a segmenter (affine and sas predict without one). */
 const TRAINED: readonly MethodName[] = ['sas-aug', 'rand-aug', 'ours-coupled', 'ours-indep', 'ours-indep+rand-aug', 'supervised'];
@@ -59,16 +62,23 @@ export function presetConfig(preset: 'quick' | 'paper', o: { steps?: number; see
       : { net: { encoder: [16, 32, 32, 32, 32, 32], decoder: [64, 64, 32, 32, 32, 16, 16] }, reconWeight: 50, smoothWeight: 1, lr: 1e-3, steps: s(1000) },
     segmenter: quick
       ? { net: { encoder: [16, 32, 32, 64], decoder: [64, 32, 32, 16, 16] }, lr: 2e-3, steps: s(150) }
-      : { net: { encoder: [32, 32, 64, 64, 128, 128], decoder: [128, 128, 64, 64, 32, 32, 32] }, lr: 1e-3, steps: s(2000) },
+      // SPEC: encoder [32, 32, 64, 64, 128, 128] with two convs per level, decoder mirrored (+ one
+      // full-resolution conv), batches of slices; trained up to `steps`, stopped on the validation Dice.
+      : { net: { encoder: [32, 32, 64, 64, 128, 128], decoder: [128, 128, 64, 64, 32, 32, 32], convsPerLevel: 2 }, lr: 1e-3, steps: s(2000), batch: 4, patience: 5 },
     randAug: { amplitude: undefined, sigma: 3, factor: 4, scaleLo: 0.5, scaleHi: 1.5 },
     methods: o.methods ?? [...METHOD_NAMES],
     synthCount: quick ? 4 : 8,
   };
 }
 
-/** 2^levels of the deepest U-Net: every axis longer than 1 is padded to a multiple of it. */
+/**
+ * 2^levels of the spatial U-Net: every axis longer than 1 is padded to a multiple of it (what
+ * VoxelMorph's VxmDense needs for the export/import of the spatial model). The deeper appearance and
+ * segmenter U-Nets run on that grid too (odd sizes: the upsampled map is zero-padded to its skip), so
+ * a 160 x 192 slice is not padded to 192 x 192 (17% less work for every network).
+ */
 export function gridMultiple(c: SynthConfig): number {
-  return 2 ** Math.max(c.spatial.net.encoder.length, c.appearance.net.encoder.length, c.segmenter.net.encoder.length);
+  return 2 ** c.spatial.net.encoder.length;
 }
 
 /** A volume handed out of the pipeline (worker transfers, viewers): values on the cropped grid + world geometry. */
@@ -290,6 +300,34 @@ export class SynthPipeline {
   }
 
   private segmenters = new Map<MethodName, Segmenter>();
+  /** Per trained method: the validation curve and the step kept (with validation scans). */
+  readonly validation: Record<string, { curve: { step: number; score: number }[]; bestStep: number; bestScore: number; stoppedAt: number }> = {};
+
+  /** Mean Dice over `scans` (each scan's mean over its labels) of segmenter `seg`, batched forward passes. */
+  private async segmenterDice(seg: Segmenter, scans: SynthData['tests']): Promise<number> {
+    const preds = await this.segmentBatched(seg, scans.map((t) => t.image));
+    let sum = 0;
+    scans.forEach((t, k) => {
+      sum += meanOf(diceByLabel(cropVolume(preds[k]!, this.data.shape, this.data.cropShape), cropVolume(t.labels!, this.data.shape, this.data.cropShape), this.data.labelSet));
+    });
+    return sum / Math.max(1, scans.length);
+  }
+
+  /** Class-index predictions of `seg` for images [D, H, W], forward passes of up to 8 images. */
+  private async segmentBatched(seg: Segmenter, images: Float32Array[]): Promise<Int32Array[]> {
+    const out: Int32Array[] = [];
+    const n = this.data.shape[0] * this.data.shape[1] * this.data.shape[2];
+    for (let a = 0; a < images.length; a += 8) {
+      const chunk = images.slice(a, a + 8);
+      const all = new Float32Array(chunk.length * n);
+      chunk.forEach((im, k) => all.set(im, k * n));
+      const p = tidy(() => argmax(seg.logits(tensor(all, [chunk.length, ...this.data.shape, 1]))));
+      const labels = (await p.data()) as Int32Array;
+      p.dispose();
+      for (let k = 0; k < chunk.length; k++) out.push(Int32Array.from(labels.subarray(k * n, (k + 1) * n)));
+    }
+    return out;
+  }
 
   private async trainSegmenters(signal?: AbortSignal): Promise<void> {
     const trainScans = this.data.train.map((s) => ({
@@ -317,12 +355,25 @@ export class SynthPipeline {
             default: throw new Error(`no training data for method ${m}`);
           }
         };
+        // A batch: `batch` examples drawn independently (step * batch + b), stacked on axis 0.
+        const batch = this.config.segmenter.batch ?? 1;
+        const batchAt = (step: number): { image: Tensor; labels: Tensor } => {
+          if (batch === 1) return example(step);
+          const exs = Array.from({ length: batch }, (_, b) => example(step * batch + b));
+          return { image: concat(exs.map((e) => e.image), 0), labels: concat(exs.map((e) => e.labels), 0) };
+        };
+        const val = this.data.val ?? [];
         const r = await trainWithCheckpoints({
           stage: `segment ${m}`, params: seg.params, lr: this.config.segmenter.lr, steps: this.config.segmenter.steps,
           store: this.store, checkpoint: `checkpoints/segmenter-${m}.safetensors`, onProgress: this.onProgress, signal,
-          loss: (step) => { const ex = example(step); return seg.loss(ex.image, ex.labels); },
+          loss: (step) => { const ex = batchAt(step); return seg.loss(ex.image, ex.labels); },
+          ...(val.length ? {
+            validate: () => this.segmenterDice(seg, val),
+            validateEvery: this.config.segmenter.validateEvery, patience: this.config.segmenter.patience,
+          } : {}),
         });
         this.losses[`segment ${m}`] = r.history;
+        if (r.validation) this.validation[m] = r.validation;
       }
     } finally {
       for (const s of trainScans) { s.image.dispose(); s.labels.dispose(); }
@@ -330,11 +381,12 @@ export class SynthPipeline {
   }
 
   /** Class-index prediction of `method` for a scan image [D, H, W] on the padded grid. */
-  async predict(method: MethodName, image: Float32Array): Promise<{ labels: Int32Array; field?: Float32Array }> {
+  async predict(method: MethodName, image: Float32Array, o: { testTimeSteps?: number } = {}): Promise<{ labels: Int32Array; field?: Float32Array }> {
     const s5 = [1, ...this.data.shape, 1];
     if (method === 'affine') return { labels: (await this.lx.data()) as Int32Array };
-    if (method === 'sas') {
-      const tt = this.config.spatial.testTimeSteps ?? 0;
+    if (method === 'sas' || method === 'sas-tt') {
+      // predict('sas') uses the configured test-time steps unless told; evaluate() asks for 0 (amortised) for 'sas'.
+      const tt = o.testTimeSteps ?? this.config.spatial.testTimeSteps ?? 0;
       const saved = tt > 0 ? await Promise.all(this.spatial!.params.list().map((t) => t.data())) : null;
       if (tt > 0) {
         const y = tensor(image, s5);
@@ -362,7 +414,8 @@ export class SynthPipeline {
   }
 
   private async evaluate(): Promise<void> {
-    const methods = this.config.methods.filter((m) => m === 'affine' || m === 'sas' || this.segmenters.has(m));
+    const tt = this.config.spatial.testTimeSteps ?? 0;
+    const methods = this.config.methods.filter((m) => m === 'affine' || m === 'sas' || (m === 'sas-tt' && tt > 0) || this.segmenters.has(m));
     const perMethod: MethodResult[] = [];
     const crop = <T extends Float32Array | Int32Array>(d: T) => cropVolume(d, this.data.shape, this.data.cropShape);
     const folding: { subject: string; fraction: number }[] = [];
@@ -370,11 +423,13 @@ export class SynthPipeline {
     const total = methods.length * this.data.tests.length;
     for (const m of methods) {
       const subjects: MethodResult['subjects'] = [];
-      for (const t of this.data.tests) {
-        const pred = await this.predict(m, t.image);
+      const seg = this.segmenters.get(m);
+      const batched = seg ? await this.segmentBatched(seg, this.data.tests.map((t) => t.image)) : null;
+      for (const [ti, t] of this.data.tests.entries()) {
+        const pred = batched ? { labels: batched[ti]!, field: undefined } : await this.predict(m, t.image, { testTimeSteps: m === 'sas' ? 0 : tt });
         const truth = crop(t.labels!), p = crop(pred.labels);
         subjects.push({ subject: t.name, dice: diceByLabel(p, truth, this.data.labelSet) });
-        if (m === 'sas' && pred.field) {
+        if ((m === 'sas' || (m === 'sas-tt' && !methods.includes('sas'))) && pred.field) {
           folding.push({ subject: t.name, fraction: foldingFraction(crop3(pred.field, this.data.shape, this.data.cropShape), this.data.cropShape, p.map((v) => (v > 0 ? 1 : 0))) });
         }
         // In the test scan's own orientation (its axes may have been permuted/flipped to the atlas's).
@@ -407,7 +462,7 @@ export class SynthPipeline {
     // Paired over test subjects (per-subject mean Dice): every method against sas, rand-aug, supervised.
     const comparisons: Comparison[] = [];
     const subjMeans = (r: MethodResult) => r.subjects.map((x) => meanOf(x.dice));
-    for (const b of ['sas', 'rand-aug', 'supervised'] as const) {
+    for (const b of ['sas', 'sas-tt', 'rand-aug', 'supervised'] as const) {
       const rb = perMethod.find((r) => r.name === b);
       if (!rb) continue;
       for (const ra of perMethod) if (ra !== rb) comparisons.push(pairedComparison(ra.name, subjMeans(ra), b, subjMeans(rb)));
@@ -415,6 +470,7 @@ export class SynthPipeline {
     this.results = {
       methods: perMethod,
       comparisons,
+      ...(Object.keys(this.validation).length ? { validation: await this.validationReport() } : {}),
       ...(transfer.length ? { labelTransfer: summarize('sas', transfer, this.data.labelSet) } : {}),
       labels: { source: this.data.labelSet.source, names: this.data.labelSet.names() },
       folding: { sas: folding, train: trainFolding },
@@ -422,11 +478,31 @@ export class SynthPipeline {
       losses: this.losses,
       data: {
         atlas: this.data.atlas.name, unlabeled: this.data.unlabeled.map((u) => u.name), tests: this.data.tests.map((t) => t.name),
-        train: this.data.train.map((t) => t.name), shape: this.data.cropShape, dims: this.dims, notes: this.data.notes,
+        train: this.data.train.map((t) => t.name), ...(this.data.val?.length ? { val: this.data.val.map((t) => t.name) } : {}), shape: this.data.cropShape, dims: this.dims, notes: this.data.notes,
       },
     };
     await this.store.save('table.md', new TextEncoder().encode(diceTable(this.results)));
     await this.store.save('dice-per-label.svg', new TextEncoder().encode(perLabelSvg(this.results)));
+  }
+
+  /**
+   * Every choice is made on the validation scans (--val): each segmenter's validation Dice curve and
+   * the step kept, and the validation Dice of affine and amortised SAS beside them.
+   */
+  private async validationReport(): Promise<NonNullable<SynthResults['validation']>> {
+    const val = this.data.val ?? [];
+    const crop = <T extends Float32Array | Int32Array>(d: T) => cropVolume(d, this.data.shape, this.data.cropShape);
+    const methods: NonNullable<SynthResults['validation']>['methods'] = {};
+    for (const m of ['affine', 'sas'] as const) {
+      if (m === 'sas' && !this.spatial) continue;
+      let sum = 0;
+      for (const v of val) sum += meanOf(diceByLabel(crop((await this.predict(m, v.image, { testTimeSteps: 0 })).labels), crop(v.labels!), this.data.labelSet));
+      methods[m] = { dice_mean: sum / Math.max(1, val.length) };
+    }
+    for (const [m, r] of Object.entries(this.validation)) {
+      methods[m] = { dice_mean: r.bestScore, best_step: r.bestStep, stopped_at: r.stoppedAt, curve: r.curve.map((p) => ({ step: p.step, dice: p.score })) };
+    }
+    return { subjects: val.map((v) => v.name), methods };
   }
 
   /** The atlas, a test scan or a prediction as a VolumeOut (cropped, with its affine). */

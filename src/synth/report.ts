@@ -27,6 +27,8 @@ export interface SynthResults {
   methods: MethodResult[];
   /** Paired over test subjects (Wilcoxon signed-rank, bootstrap CI): every method vs sas, rand-aug, supervised. */
   comparisons?: Comparison[];
+  /** With validation scans: each method's validation Dice; for segmenters the curve and the step kept. */
+  validation?: { subjects: string[]; methods: Record<string, { dice_mean: number; best_step?: number; stopped_at?: number; curve?: { step: number; dice: number }[] }> };
   /** Atlas labels warped by the training fields phi_i vs the unlabeled scans' own label maps (when given). */
   labelTransfer?: MethodResult;
   /** The evaluated labels: where they came from and id -> name. */
@@ -34,7 +36,7 @@ export interface SynthResults {
   folding: { sas: { subject: string; fraction: number }[]; train: { subject: string; fraction: number }[] };
   timings: Record<string, number>;
   losses: Record<string, number[]>;
-  data: { atlas: string; unlabeled: string[]; tests: string[]; train: string[]; shape: Shape3; dims: 2 | 3; notes: string[] };
+  data: { atlas: string; unlabeled: string[]; tests: string[]; train: string[]; val?: string[]; shape: Shape3; dims: 2 | 3; notes: string[] };
 }
 
 /** One entry of results.json's `methods` (values rounded to 4 decimals). */
@@ -80,6 +82,11 @@ export function resultsObject(r: SynthResults, extra: Record<string, unknown> = 
       dice_mean: r4(r.labelTransfer.dice_mean), dice_std: r4(r.labelTransfer.dice_std), dice_std_subjects: r4(r.labelTransfer.dice_std_subjects ?? 0),
       per_label: Object.fromEntries(Object.entries(r.labelTransfer.per_label).map(([k, v]) => [k, r4(v)])),
       per_subject: r.labelTransfer.subjects.map((s) => ({ subject: s.subject, dice_mean: r4([...s.dice.values()].reduce((a, b) => a + b, 0) / Math.max(1, s.dice.size)) })),
+    } } : {}),
+    ...(r.validation ? { validation: {
+      description: 'model selection on the validation scans (never the test scans): each segmenter is kept at the step of its best validation Dice (mean over validation subjects of each subject\'s mean Dice); stopped_at: where training stopped (patience)',
+      subjects: r.validation.subjects,
+      methods: Object.fromEntries(Object.entries(r.validation.methods).map(([k, v]) => [k, { ...v, dice_mean: r4(v.dice_mean), ...(v.curve ? { curve: v.curve.map((p) => ({ step: p.step, dice: r4(p.dice) })) } : {}) }])),
     } } : {}),
     labels: r.labels?.names ?? {},
     labels_source: r.labels?.source ?? '',

@@ -9,6 +9,7 @@ import { encodeCheckpoint, restoreCheckpoint } from '../nn/checkpoint.js';
 import type { BlobStore } from '../io/checkpoint-store.js';
 import { DeviceLostError } from '../backend/backend.js';
 import { getBackend } from '../tensor/engine.js';
+import { decodeSafetensors, encodeSafetensors, type NamedArray } from '../io/safetensors.js';
 
 export interface StageProgress {
   stage: string;
@@ -39,7 +40,19 @@ export interface TrainOptions {
   onProgress?: ProgressFn;
   signal?: AbortSignal;
   every?: number;
+  /**
+   * Model selection on held-out data: `validate()` (a score, higher is better, e.g. validation Dice)
+   * runs every `validateEvery` steps and after the last; the parameters of the best score are kept
+   * (checkpoint + "-best" beside the checkpoint while training) and put back at the end; training
+   * stops early after `patience` validations without improvement. The finished checkpoint holds the
+   * best parameters, the curve and the chosen step.
+   */
+  validate?: () => Promise<number>;
+  validateEvery?: number;
+  patience?: number;
 }
+
+export interface ValidationPoint { step: number; score: number }
 
 export interface TrainResult {
   /** Step the run started from (> 0 when it resumed a checkpoint). */
@@ -49,6 +62,8 @@ export interface TrainResult {
   /** Loss of every step 0..steps-1, those before a resume restored from the checkpoint. */
   history: number[];
   seconds: number;
+  /** With validate: the curve (step = steps trained when scored), the step kept, and where training stopped. */
+  validation?: { curve: ValidationPoint[]; bestStep: number; bestScore: number; stoppedAt: number };
 }
 
 const tick = () => new Promise<void>((r) => setTimeout(r, 0));
@@ -59,6 +74,8 @@ export async function trainWithCheckpoints(o: TrainOptions): Promise<TrainResult
   const list = o.params.list();
   let start = 0;
   let history: number[] = [];
+  let curve: ValidationPoint[] = [];
+  let stoppedAt: number | null = null;
   const saved = await o.store.load(o.checkpoint);
   if (saved) {
     const meta = restoreCheckpoint(saved, o.params, opt, o.checkpoint);
@@ -72,11 +89,50 @@ export async function trainWithCheckpoints(o: TrainOptions): Promise<TrainResult
       if (!Array.isArray(h) || !h.every((x) => typeof x === 'number')) throw new Error(`${o.checkpoint}: metadata "losses" is not a list of numbers`);
       history = (h as number[]).slice(0, start);
     }
+    if (meta.val_curve !== undefined) {
+      let v: unknown;
+      try { v = JSON.parse(meta.val_curve); } catch { v = null; }
+      if (!Array.isArray(v) || !v.every((x) => x && typeof x.step === 'number' && typeof x.score === 'number')) throw new Error(`${o.checkpoint}: metadata "val_curve" is not a list of {step, score}`);
+      curve = (v as ValidationPoint[]).filter((x) => x.step <= start);
+    }
+    if (meta.stopped_at !== undefined) { stoppedAt = Number(meta.stopped_at); start = o.steps; }
+  }
+  const bestName = o.checkpoint.replace(/(\.safetensors)?$/, '-best.safetensors');
+  // The best parameters so far (host copies), from the "-best" checkpoint when resuming mid-stage.
+  let best: { step: number; score: number; arrays: (Float32Array | Int32Array)[] } | null = null;
+  if (o.validate && curve.length && start < o.steps) {
+    const b = await o.store.load(bestName);
+    if (b) {
+      const { tensors, metadata } = decodeSafetensors(b, bestName);
+      const arrays = o.params.names().map((n) => {
+        const t = tensors.get(n);
+        if (!t) throw new Error(`${bestName}: parameter ${JSON.stringify(n)} is missing`);
+        return t.data as Float32Array | Int32Array;
+      });
+      best = { step: Number(metadata.step), score: Number(metadata.score), arrays };
+    }
   }
   let savedAt: number | null = saved ? start : null;
   const save = async (step: number) => {
     savedAt = step;
-    await o.store.save(o.checkpoint, await encodeCheckpoint(o.params, opt, { step: String(step), total: String(o.steps), stage: o.stage, losses: JSON.stringify(history) }));
+    await o.store.save(o.checkpoint, await encodeCheckpoint(o.params, opt, { step: String(step), total: String(o.steps), stage: o.stage, losses: JSON.stringify(history), ...(o.validate ? { val_curve: JSON.stringify(curve) } : {}) }));
+  };
+  const validateEvery = o.validateEvery ?? Math.max(1, Math.ceil(o.steps / 20));
+  const patience = o.patience ?? Infinity;
+  /** Scores the current parameters; returns true when training should stop (patience exhausted). */
+  const validate = async (step: number): Promise<boolean> => {
+    const score = await o.validate!();
+    if (!Number.isFinite(score)) throw new Error(`${o.stage}: the validation score is ${score} at step ${step}`);
+    curve.push({ step, score });
+    o.onProgress?.({ stage: o.stage, step, total: o.steps, message: `validation ${score.toFixed(4)}` });
+    if (!best || score > best.score) {
+      best = { step, score, arrays: await Promise.all(list.map((t) => t.data())) };
+      const named = new Map<string, NamedArray>();
+      o.params.names().forEach((n, k) => named.set(n, { dtype: list[k]!.dtype === 'f32' ? 'F32' : 'I32', shape: [...list[k]!.shape], data: best!.arrays[k]! }));
+      await o.store.save(bestName, encodeSafetensors(named, { step: String(step), score: String(score), stage: o.stage }));
+    }
+    const sinceBest = curve.filter((p) => p.step > best!.step).length;
+    return sinceBest >= patience;
   };
   // Five checkpoints per stage (at least one step apart): a resume loses at most a fifth of a stage.
   const every = o.every ?? Math.max(1, Math.ceil(o.steps / 5));
@@ -97,8 +153,23 @@ export async function trainWithCheckpoints(o: TrainOptions): Promise<TrainResult
       losses.push(v);
       history.push(v);
       o.onProgress?.({ stage: o.stage, step: step + 1, total: o.steps, loss: v });
+      if (o.validate && ((step + 1) % validateEvery === 0 || step + 1 === o.steps)) {
+        if (await validate(step + 1)) { stoppedAt = step + 1; break; }
+      }
       if ((step + 1) % every === 0 || step + 1 === o.steps) await save(step + 1);
       await tick();
+    }
+    if (o.validate && start < o.steps) {
+      // Finished (all steps or patience): the best parameters become the stage's result.
+      if (!best) throw new Error(`${o.stage}: no validation score was recorded`);
+      const b = best as { step: number; arrays: (Float32Array | Int32Array)[] };
+      list.forEach((t, k) => getBackend().write(t.storage, b.arrays[k]!));
+      stoppedAt ??= o.steps;
+      savedAt = o.steps;
+      await o.store.save(o.checkpoint, await encodeCheckpoint(o.params, opt, {
+        step: String(o.steps), total: String(o.steps), stage: o.stage, losses: JSON.stringify(history),
+        val_curve: JSON.stringify(curve), best_step: String(b.step), stopped_at: String(stoppedAt),
+      }));
     }
   } catch (e) {
     if (e instanceof DeviceLostError) {
@@ -110,5 +181,10 @@ export async function trainWithCheckpoints(o: TrainOptions): Promise<TrainResult
   } finally {
     opt.dispose();
   }
-  return { resumedAt: start, losses, history, seconds: (Date.now() - t0) / 1000 };
+  let validation: TrainResult['validation'];
+  if (o.validate) {
+    const top = curve.reduce<ValidationPoint | null>((a, p) => (!a || p.score > a.score ? p : a), null);
+    validation = { curve, bestStep: top?.step ?? 0, bestScore: top?.score ?? NaN, stoppedAt: stoppedAt ?? o.steps };
+  }
+  return { resumedAt: start, losses, history, seconds: (Date.now() - t0) / 1000, ...(validation ? { validation } : {}) };
 }

@@ -19,6 +19,8 @@ export async function spatialModelToVxm(model: SpatialModel, inshape: number[]):
 }
 
 export async function segmenterToVxm(model: Segmenter): Promise<VxmExportFile> {
+  const cpl = model.config.net.convsPerLevel ?? 1;
+  if (cpl !== 1) throw new Error(`segmenterToVxm: the segmenter has ${cpl} convs per level; the VoxelMorph export supports 1 (nb_conv_per_level = 1) so far`);
   return voxelMorphFromBlendwarp(await paramArrays(model.params), {}, { source: 'Segmenter' })[0]!;
 }
 
