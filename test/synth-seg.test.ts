@@ -92,6 +92,28 @@ describe('trainWithCheckpoints with validation', () => {
     expect((await again.params.get('p').data())[0]).toBe(p);
     s.params.dispose(); again.params.dispose();
   });
+
+  it('a run cancelled mid-stage and resumed keeps the same curve, best step and parameters as an uninterrupted one', async () => {
+    // Score = closeness of p to 0.3: p rises toward 1, so the score peaks and then falls (early stop).
+    const run = async (cancelAt: number | null) => {
+      const s = setup([]);
+      const validate = async () => { const p = (await s.params.get('p').data())[0]!; return -((p - 0.3) ** 2); };
+      const store = new MemoryStore();
+      const opts = { stage: 't', params: s.params, lr: 0.02, steps: 60, store, checkpoint: 'c.safetensors', loss: s.loss, validate, validateEvery: 3, patience: 2 };
+      if (cancelAt !== null) {
+        const abort = new AbortController();
+        await expect(trainWithCheckpoints({ ...opts, signal: abort.signal, onProgress: (e) => { if (e.step === cancelAt) abort.abort(); } })).rejects.toThrow(/cancelled/);
+      }
+      const r = await trainWithCheckpoints(opts);
+      const p = (await s.params.get('p').data())[0]!;
+      s.params.dispose();
+      return { validation: r.validation, history: r.history, p };
+    };
+    const whole = await run(null);
+    expect(whole.validation!.stoppedAt).toBeLessThan(60);
+    expect(whole.validation!.bestStep).toBeLessThan(whole.validation!.stoppedAt);
+    for (const at of [4, 7]) expect(await run(at)).toEqual(whole);
+  });
 });
 
 describe('pipeline: batches of slices and validation scans', () => {

@@ -9,7 +9,7 @@ import { encodeCheckpoint, restoreCheckpoint } from '../nn/checkpoint.js';
 import type { BlobStore } from '../io/checkpoint-store.js';
 import { DeviceLostError } from '../backend/backend.js';
 import { getBackend } from '../tensor/engine.js';
-import { decodeSafetensors, encodeSafetensors, type NamedArray } from '../io/safetensors.js';
+import { decodeSafetensors, encodeSafetensors } from '../io/safetensors.js';
 
 export interface StageProgress {
   stage: string;
@@ -76,6 +76,9 @@ export async function trainWithCheckpoints(o: TrainOptions): Promise<TrainResult
   let history: number[] = [];
   let curve: ValidationPoint[] = [];
   let stoppedAt: number | null = null;
+  // The best parameters so far (host copies): kept in the checkpoint as "best.<name>" tensors, so a
+  // resumed run has the same best as an uninterrupted one.
+  let best: { step: number; score: number; arrays: (Float32Array | Int32Array)[] } | null = null;
   const saved = await o.store.load(o.checkpoint);
   if (saved) {
     const meta = restoreCheckpoint(saved, o.params, opt, o.checkpoint);
@@ -96,26 +99,29 @@ export async function trainWithCheckpoints(o: TrainOptions): Promise<TrainResult
       curve = (v as ValidationPoint[]).filter((x) => x.step <= start);
     }
     if (meta.stopped_at !== undefined) { stoppedAt = Number(meta.stopped_at); start = o.steps; }
-  }
-  const bestName = o.checkpoint.replace(/(\.safetensors)?$/, '-best.safetensors');
-  // The best parameters so far (host copies), from the "-best" checkpoint when resuming mid-stage.
-  let best: { step: number; score: number; arrays: (Float32Array | Int32Array)[] } | null = null;
-  if (o.validate && curve.length && start < o.steps) {
-    const b = await o.store.load(bestName);
-    if (b) {
-      const { tensors, metadata } = decodeSafetensors(b, bestName);
+    if (o.validate && meta.best_step !== undefined) {
+      const { tensors } = decodeSafetensors(saved, o.checkpoint);
       const arrays = o.params.names().map((n) => {
-        const t = tensors.get(n);
-        if (!t) throw new Error(`${bestName}: parameter ${JSON.stringify(n)} is missing`);
+        const t = tensors.get(`best.${n}`);
+        if (!t) throw new Error(`${o.checkpoint}: tensor ${JSON.stringify(`best.${n}`)} is missing (metadata best_step is set)`);
         return t.data as Float32Array | Int32Array;
       });
-      best = { step: Number(metadata.step), score: Number(metadata.score), arrays };
+      best = { step: Number(meta.best_step), score: Number(meta.best_score), arrays };
     }
   }
   let savedAt: number | null = saved ? start : null;
   const save = async (step: number) => {
     savedAt = step;
-    await o.store.save(o.checkpoint, await encodeCheckpoint(o.params, opt, { step: String(step), total: String(o.steps), stage: o.stage, losses: JSON.stringify(history), ...(o.validate ? { val_curve: JSON.stringify(curve) } : {}) }));
+    await o.store.save(o.checkpoint, await encodeWithBest({ step: String(step), total: String(o.steps), stage: o.stage, losses: JSON.stringify(history) }));
+  };
+  const encodeWithBest = async (meta: Record<string, string>): Promise<Uint8Array> => {
+    if (!o.validate) return encodeCheckpoint(o.params, opt, meta);
+    const b = best as { step: number; score: number; arrays: (Float32Array | Int32Array)[] } | null;
+    const bytes = await encodeCheckpoint(o.params, opt, { ...meta, val_curve: JSON.stringify(curve), ...(b ? { best_step: String(b.step), best_score: String(b.score) } : {}) });
+    if (!b) return bytes;
+    const { tensors, metadata } = decodeSafetensors(bytes, o.checkpoint);
+    o.params.names().forEach((n, k) => tensors.set(`best.${n}`, { dtype: list[k]!.dtype === 'f32' ? 'F32' : 'I32', shape: [...list[k]!.shape], data: b.arrays[k]! }));
+    return encodeSafetensors(tensors, metadata);
   };
   const validateEvery = o.validateEvery ?? Math.max(1, Math.ceil(o.steps / 20));
   const patience = o.patience ?? Infinity;
@@ -125,12 +131,7 @@ export async function trainWithCheckpoints(o: TrainOptions): Promise<TrainResult
     if (!Number.isFinite(score)) throw new Error(`${o.stage}: the validation score is ${score} at step ${step}`);
     curve.push({ step, score });
     o.onProgress?.({ stage: o.stage, step, total: o.steps, message: `validation ${score.toFixed(4)}` });
-    if (!best || score > best.score) {
-      best = { step, score, arrays: await Promise.all(list.map((t) => t.data())) };
-      const named = new Map<string, NamedArray>();
-      o.params.names().forEach((n, k) => named.set(n, { dtype: list[k]!.dtype === 'f32' ? 'F32' : 'I32', shape: [...list[k]!.shape], data: best!.arrays[k]! }));
-      await o.store.save(bestName, encodeSafetensors(named, { step: String(step), score: String(score), stage: o.stage }));
-    }
+    if (!best || score > best.score) best = { step, score, arrays: await Promise.all(list.map((t) => t.data())) };
     const sinceBest = curve.filter((p) => p.step > best!.step).length;
     return sinceBest >= patience;
   };
@@ -153,10 +154,10 @@ export async function trainWithCheckpoints(o: TrainOptions): Promise<TrainResult
       losses.push(v);
       history.push(v);
       o.onProgress?.({ stage: o.stage, step: step + 1, total: o.steps, loss: v });
-      if (o.validate && ((step + 1) % validateEvery === 0 || step + 1 === o.steps)) {
-        if (await validate(step + 1)) { stoppedAt = step + 1; break; }
-      }
-      if ((step + 1) % every === 0 || step + 1 === o.steps) await save(step + 1);
+      // A validation step is also a checkpoint step (the curve and the best go with the parameters).
+      const validated = !!o.validate && ((step + 1) % validateEvery === 0 || step + 1 === o.steps);
+      if (validated && await validate(step + 1)) { stoppedAt = step + 1; break; }
+      if (validated || (step + 1) % every === 0 || step + 1 === o.steps) await save(step + 1);
       await tick();
     }
     if (o.validate && start < o.steps) {
@@ -166,9 +167,8 @@ export async function trainWithCheckpoints(o: TrainOptions): Promise<TrainResult
       list.forEach((t, k) => getBackend().write(t.storage, b.arrays[k]!));
       stoppedAt ??= o.steps;
       savedAt = o.steps;
-      await o.store.save(o.checkpoint, await encodeCheckpoint(o.params, opt, {
-        step: String(o.steps), total: String(o.steps), stage: o.stage, losses: JSON.stringify(history),
-        val_curve: JSON.stringify(curve), best_step: String(b.step), stopped_at: String(stoppedAt),
+      await o.store.save(o.checkpoint, await encodeWithBest({
+        step: String(o.steps), total: String(o.steps), stage: o.stage, losses: JSON.stringify(history), stopped_at: String(stoppedAt),
       }));
     }
   } catch (e) {
