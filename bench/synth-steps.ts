@@ -1,0 +1,64 @@
+// Per-step cost of each synth network (docs/synth-results.md, "Speed"): CPU seconds (all threads of
+// the process) and wall seconds per training step (forward + backward + Adam) of the `paper`
+// networks on the OASIS-2D grid, compared in the same run with the grid padded to a multiple of 64
+// (192 x 192, before) and the one-conv segmenter (before). Ratios, not absolute times, are the result.
+//   node dist/bench/synth-steps.js [--steps N] [--threads N]
+import { parseArgs } from 'node:util';
+import { setBackend } from '../src/index.js';
+import { presetConfig } from '../src/synth/pipeline.js';
+import { AppearanceModel, Segmenter, SpatialModel } from '../src/synth/models.js';
+import { Rng, tensor } from '../src/ops/create.js';
+import { valueAndGrads } from '../src/tensor/autograd.js';
+import { Adam } from '../src/nn/optim.js';
+import type { ParamStore } from '../src/nn/init.js';
+import type { Tensor } from '../src/tensor/tensor.js';
+
+const { values } = parseArgs({ options: { steps: { type: 'string', default: '4' }, threads: { type: 'string' } } });
+if (values.threads) process.env.BLENDWARP_THREADS = values.threads;
+await setBackend('wasm');
+const steps = Number(values.steps);
+const c = presetConfig('paper');
+const rng = new Rng(1);
+
+async function perStep(params: ParamStore, loss: () => Tensor): Promise<{ cpu: number; wall: number }> {
+  const opt = new Adam({ lr: 1e-3 });
+  const list = params.list();
+  const one = async () => {
+    const { value, grads } = valueAndGrads(loss, list);
+    opt.step(list, grads);
+    for (const g of grads) g.dispose();
+    await value.item();
+    value.dispose();
+  };
+  await one(); // warm-up (threads start, buffers allocate)
+  const c0 = process.cpuUsage(), t0 = performance.now();
+  for (let i = 0; i < steps; i++) await one();
+  const cu = process.cpuUsage(c0);
+  opt.dispose();
+  params.dispose();
+  return { cpu: (cu.user + cu.system) / 1e6 / steps, wall: (performance.now() - t0) / 1000 / steps };
+}
+
+const rows: { name: string; grid: string; cpu: number; wall: number }[] = [];
+for (const [h, w] of [[192, 192], [192, 160]] as const) {
+  const img = (n = 1) => tensor(Float32Array.from({ length: n * h * w }, (_, i) => ((i * 7919) % 1000) / 1000), [n, 1, h, w, 1]);
+  const lab = (n = 1) => tensor(Int32Array.from({ length: n * h * w }, (_, i) => ((i * 31) >> 6) % 24), [n, 1, h, w, 1], 'i32');
+  const x = img(), y = img(), nb = tensor(new Float32Array(h * w).fill(1), [1, 1, h, w, 1]), phi = tensor(new Float32Array(h * w * 3), [1, 1, h, w, 3]);
+  const grid = `${h} x ${w}`;
+  const sp = new SpatialModel(c.spatial, 2, rng);
+  rows.push({ name: 'spatial (also each SAS test-time step)', grid, ...(await perStep(sp.params, () => sp.loss(x, y))) });
+  const ap = new AppearanceModel(c.appearance, 2, rng);
+  rows.push({ name: 'appearance', grid, ...(await perStep(ap.params, () => ap.loss(x, y, phi, y, nb))) });
+  const i1 = img(1), l1 = lab(1);
+  const old = new Segmenter({ ...c.segmenter, net: { encoder: [32, 32, 64, 64, 128, 128], decoder: [128, 128, 64, 64, 32, 32, 32] } }, 2, 25, rng);
+  rows.push({ name: 'segmenter, one conv per level (before), 1 slice', grid, ...(await perStep(old.params, () => old.loss(i1, l1))) });
+  const seg = new Segmenter(c.segmenter, 2, 25, rng);
+  rows.push({ name: 'segmenter, two convs per level (SPEC), 1 slice', grid, ...(await perStep(seg.params, () => seg.loss(i1, l1))) });
+  const i2 = img(2), l2 = lab(2);
+  const seg2 = new Segmenter(c.segmenter, 2, 25, rng);
+  rows.push({ name: 'segmenter, two convs per level (SPEC), batch of 2', grid, ...(await perStep(seg2.params, () => seg2.loss(i2, l2))) });
+  for (const t of [x, y, nb, phi, i1, l1, i2, l2]) t.dispose();
+}
+console.log(`| network | grid | CPU s / step | wall s / step |\n|---|---|---:|---:|`);
+for (const r of rows) console.log(`| ${r.name} | ${r.grid} | ${r.cpu.toFixed(3)} | ${r.wall.toFixed(3)} |`);
+process.exit(0);
