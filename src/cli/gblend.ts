@@ -9,7 +9,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import './node-inflate.js';
-import { setBackend, type BackendName } from '../index.js';
+import { DeviceLostError, setBackend, type BackendName } from '../index.js';
 import { Rng } from '../ops/create.js';
 import { comparisonsTable, COMPARISON_METHOD, pairedComparison, type Comparison } from '../stats/paired.js';
 import {
@@ -228,6 +228,11 @@ export async function main(argv: string[]): Promise<number> {
         bar.update(done, `${name} s${seed} top-1 ${(100 * result.top1).toFixed(1)}`);
       }
     }
+  } catch (e) {
+    if (e instanceof DeviceLostError) {
+      throw new DeviceLostError(`${e.message}. Kept in ${out}: ${results.length} finished (seed, method) run(s) under runs/ and the per-epoch checkpoints under checkpoints/; the same command (any --backend) resumes from them`, e.reason);
+    }
+    throw e;
   } finally {
     for (const w of pool) await w.terminate();
   }
