@@ -86,6 +86,8 @@ export interface MethodResult {
   testHeads?: Record<string, HeadMetrics>;
   /** The held-out V of this seed: group names (grouped V) or the number of examples. */
   validation?: { groups?: string[]; examples: number };
+  /** With --folds: the fold (1-based) whose test set this result is measured on. */
+  fold?: number;
 }
 
 interface JobState {
@@ -430,14 +432,18 @@ async function runMethodInner(name: string, train: Dataset, test: Dataset, opts:
   } finally { model.dispose(); }
 }
 
-export interface Aggregate { name: string; top1: number; top1_std: number; top5: number; top5_std: number; mAP?: number; mAUC?: number; weights: Record<string, number> | null; seeds: number }
+/**
+ * Mean and std of a method over its runs: over seeds, or with folds over (seed, fold) units; `seeds`
+ * counts the distinct seeds and `folds` (with folds only) the distinct folds.
+ */
+export interface Aggregate { name: string; top1: number; top1_std: number; top5: number; top5_std: number; mAP?: number; mAUC?: number; weights: Record<string, number> | null; seeds: number; folds?: number }
 
 const meanStd = (v: number[]): [number, number] => {
   const m = v.reduce((a, b) => a + b, 0) / v.length;
   return [m, v.length > 1 ? Math.sqrt(v.reduce((a, b) => a + (b - m) ** 2, 0) / (v.length - 1)) : 0];
 };
 
-/** Mean and sample standard deviation over seeds; weights averaged over seeds. */
+/** Mean and sample standard deviation over seeds (or (seed, fold) units); weights averaged likewise. */
 export function aggregate(results: MethodResult[]): Aggregate[] {
   const names = [...new Set(results.map((r) => r.name))];
   return names.map((name) => {
@@ -445,7 +451,8 @@ export function aggregate(results: MethodResult[]): Aggregate[] {
     const [top1, top1_std] = meanStd(rs.map((r) => r.top1)), [top5, top5_std] = meanStd(rs.map((r) => r.top5));
     const withW = rs.filter((r) => r.weights);
     const weights = withW.length ? Object.fromEntries(Object.keys(withW[0]!.weights!).map((h) => [h, meanStd(withW.map((r) => r.weights![h]!))[0]])) : null;
-    const out: Aggregate = { name, top1, top1_std, top5, top5_std, weights, seeds: rs.length };
+    const folds = new Set(rs.flatMap((r) => (r.fold === undefined ? [] : [r.fold]))).size;
+    const out: Aggregate = { name, top1, top1_std, top5, top5_std, weights, seeds: folds ? new Set(rs.map((r) => r.seed)).size : rs.length, ...(folds ? { folds } : {}) };
     if (rs[0]!.mAP !== undefined) { out.mAP = meanStd(rs.map((r) => r.mAP!))[0]; out.mAUC = meanStd(rs.map((r) => r.mAUC!))[0]; }
     return out;
   });
