@@ -28,8 +28,8 @@ async function run(args: string[]): Promise<string> {
 }
 
 const ALL_METHODS = ['uni:left', 'uni:right', 'naive', 'dropout', 'pretrain', 'aux', 'gblend-offline', 'gblend-online', 'gblend-prop1', 'gblend-grad-perhead', 'early', 'late-mean', 'late-max', 'late-product', 'mid-concat', 'se-gate', 'lmf', 'gblend-online-raw', 'gblend-online+heads', 'gblend-offline+heads', 'late-product-gblend'];
-/** The webgpu variant's methods: one of each kind the assertions below look at. */
-const GPU_METHODS = ['uni:left', 'naive', 'aux', 'gblend-offline', 'gblend-online', 'late-product-gblend'];
+/** The webgpu variant's methods: a uni-modal baseline, joint training and online G-Blend (the rest is host logic, tested on wasm). */
+const GPU_METHODS = ['uni:left', 'naive', 'gblend-online'];
 
 interface Results { methods: { name: string; top1: number; top1_std: number; top5: number; weights: Record<string, number> | null }[]; runs: { name: string; estimates: unknown[]; history: unknown[] }[] }
 
@@ -38,8 +38,9 @@ const gpu = backend === 'webgpu';
 
 it('runs every method on the default data, prints the table, writes results.json and the plots; a rerun reuses finished runs', async () => {
   const out = tmp();
+  const seeds = gpu ? 1 : 2;
   const sizing = gpu ? ['--per-class', '20', '--methods', GPU_METHODS.join(',')] : ['--per-class', '40'];
-  const args = ['--backend', backend, '--data', 'default', '--quick', ...sizing, '--epochs', '3', '--warmup', '1', '--super-epoch', '1', '--seeds', '2', '--out', out];
+  const args = ['--backend', backend, '--data', 'default', '--quick', ...sizing, '--epochs', '3', '--warmup', '1', '--super-epoch', '1', '--seeds', String(seeds), '--out', out];
   const text = await run(args);
   const res = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as Results;
   const names = res.methods.map((m) => m.name);
@@ -51,16 +52,18 @@ it('runs every method on the default data, prints the table, writes results.json
   }
   const weights = (n: string) => res.methods.find((m) => m.name === n)!.weights!;
   expect(Object.keys(weights('gblend-online'))).toEqual(['left', 'right', 'fused']);
-  expect(Object.values(weights('aux'))).toEqual([1 / 3, 1 / 3, 1 / 3]);
-  expect(Object.values(weights('gblend-offline')).reduce((a, b) => a + b, 0)).toBeCloseTo(1, 9);
   expect(res.methods.find((m) => m.name === 'naive')!.weights).toBeNull();
-  // late-product-gblend reuses gblend-offline's estimate at initialisation (same seed, same model).
-  const first = (n: string) => (res.runs.find((r) => r.name === n)!.estimates[0] as { raw: number[] }).raw;
-  expect(first('late-product-gblend')).toEqual(first('gblend-offline'));
-  expect(Object.keys(weights('late-product-gblend'))).toEqual(['left', 'right']);
-  expect(Object.values(weights('late-product-gblend')).reduce((a, b) => a + b, 0)).toBeCloseTo(1, 9);
+  if (!gpu) {
+    expect(Object.values(weights('aux'))).toEqual([1 / 3, 1 / 3, 1 / 3]);
+    expect(Object.values(weights('gblend-offline')).reduce((a, b) => a + b, 0)).toBeCloseTo(1, 9);
+    // late-product-gblend reuses gblend-offline's estimate at initialisation (same seed, same model).
+    const first = (n: string) => (res.runs.find((r) => r.name === n)!.estimates[0] as { raw: number[] }).raw;
+    expect(first('late-product-gblend')).toEqual(first('gblend-offline'));
+    expect(Object.keys(weights('late-product-gblend'))).toEqual(['left', 'right']);
+    expect(Object.values(weights('late-product-gblend')).reduce((a, b) => a + b, 0)).toBeCloseTo(1, 9);
+  }
   // Online: one estimate per super-epoch (warm-up 1, then 1 each) = 3 per seed.
-  expect(res.runs.filter((r) => r.name === 'gblend-online').map((r) => r.estimates.length)).toEqual([3, 3]);
+  expect(res.runs.filter((r) => r.name === 'gblend-online').map((r) => r.estimates.length)).toEqual(Array(seeds).fill(3));
   expect(text).toMatch(/Method\s+Top-1\s+Top-5\s+Weights \[left, right, fused\]/);
   expect(text).toMatch(/gblend-online\s+\d+\.\d ± \d+\.\d\s+\d+\.\d ± \d+\.\d\s+\[0\.\d{3}, 0\.\d{3}, 0\.\d{3}\]/);
   for (const f of ['weights.svg', 'losses.svg', 'ogr.svg']) {
@@ -83,13 +86,13 @@ it('runs every method on the default data, prints the table, writes results.json
 it.skipIf(!fsddDir)('runs a small AV-MNIST (FSDD audio + MNIST images, unseen test speaker)', async () => {
   const fsdd = fsddDir!;
   const out = tmp();
-  const clips = gpu ? 2 : 4;
+  const clips = gpu ? 1 : 4;
   const methods = gpu ? 'uni:audio,gblend-online' : 'uni:image,uni:audio,naive,aux,gblend-offline,gblend-online,gblend-grad';
   const text = await run(['--backend', backend, '--data', 'avmnist', '--fsdd', fsdd, '--clips', String(clips), '--reuse', '2', '--pca', '10', '--epochs', '3', '--warmup', '1', '--super-epoch', '1',
     '--methods', methods, '--out', out]);
   const res = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as Results & { data: { train: number; test: number; notes: string[] } };
-  expect(res.data.train).toBe(clips * 2 * 10 * 4);
-  expect(res.data.test).toBe(1 * 2 * 10 * 4);
+  expect(res.data.train).toBe(clips * 2 * 10 * 4); // clips x reuse x digits x training speakers
+  expect(res.data.test).toBe(clips * 2 * 10 * 1);
   expect(res.data.notes[0]).toContain('unseen speakers theo');
   expect(Object.keys(res.methods.find((m) => m.name === 'gblend-online')!.weights!)).toEqual(['image', 'audio', 'fused']);
   expect(text).toContain('uni:audio');
@@ -109,19 +112,19 @@ it('runs on a user folder with a manifest (per-example .npy files, one .npy arra
   writeFileSync(join(dir, 'b.npy'), encodeNpy(b, [n, 3]));
   writeFileSync(join(dir, 'manifest.json'), JSON.stringify({ classes: ['x', 'y', 'z'], modalities: [{ name: 'a', format: 'npy' }, { name: 'b', format: 'npy', file: 'b.npy' }], examples }));
   const out = tmp();
-  const common = ['--backend', backend, '--data', dir, '--epochs', '3', '--warmup', '1', '--super-epoch', '1', '--seeds', '2', '--out', out];
-  await run([...common, '--methods', 'uni:a,naive,gblend-online']);
+  const common = ['--backend', backend, '--data', dir, '--epochs', gpu ? '2' : '3', '--warmup', '1', '--super-epoch', '1', '--seeds', '2', '--out', out];
+  await run([...common, '--methods', gpu ? 'uni:a,gblend-online' : 'uni:a,naive,gblend-online']);
   // A second run of other methods into the same --out merges; the old name gblend-grad is accepted.
-  const text = await run([...common, '--methods', 'uni:b,aux,gblend-grad']);
+  const text = await run([...common, '--methods', gpu ? 'aux,gblend-grad' : 'uni:b,aux,gblend-grad']);
   type R = Results & { data: { train: number; test: number; notes: string[] }; comparisons: { a: string; b: string; n: number; p_value: number | null; ci95: number[] }[]; validation: Record<string, { groups: string[] }> };
   const res = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as R;
   expect(res.data.train).toBe(75);
   expect(res.data.test).toBe(15);
   expect(res.data.notes[0]).toMatch(/a: per feature, b: per feature/);
-  expect(res.methods.map((m) => m.name)).toEqual(['uni:a', 'uni:b', 'naive', 'aux', 'gblend-online', 'gblend-grad-perhead']);
+  expect(res.methods.map((m) => m.name)).toEqual(gpu ? ['uni:a', 'aux', 'gblend-online', 'gblend-grad-perhead'] : ['uni:a', 'uni:b', 'naive', 'aux', 'gblend-online', 'gblend-grad-perhead']);
   expect(Object.keys(res.methods.find((m) => m.name === 'gblend-online')!.weights!)).toEqual(['a', 'b', 'fused']);
   const pairs = res.comparisons.map((c) => `${c.a} vs ${c.b}`);
-  expect(pairs).toEqual(expect.arrayContaining(['gblend-online vs naive', 'gblend-online vs aux', 'naive vs aux']));
+  expect(pairs).toEqual(expect.arrayContaining(gpu ? ['gblend-online vs aux'] : ['gblend-online vs naive', 'gblend-online vs aux', 'naive vs aux']));
   for (const c of res.comparisons) expect(c.n).toBe(2);
   expect(text).toMatch(/Paired over seeds/);
   // V: whole groups, recorded per seed, the same when the examples come in another order.

@@ -162,6 +162,11 @@ describe('stages: cancellation and resume', () => {
     expect(events).toContain(`resumed at step ${cancelAt}`);
     expect(p2.losses.spatial!.length).toBe(total); // the losses before the cancel come back from the checkpoint
     expect(decodeSafetensors(store.blobs.get('checkpoints/spatial.safetensors')!, 'ckpt').metadata.step).toBe(String(total));
+    // The resumed run is the uninterrupted run: the same losses, step for step.
+    const p3 = track(new SynthPipeline(data, config, new MemoryStore()));
+    await p3.run('spatial');
+    expect(p2.losses.spatial).toEqual(p3.losses.spatial);
+    p3.dispose();
     p2.dispose();
     expect(bw.memory().liveBuffers - before).toBe(0);
   });
