@@ -2,6 +2,7 @@
 // method, the seed, the job and the epoch, and the checkpoint of the last finished epoch stays in the
 // store; a new run (here on wasm, as after a real loss) resumes from it and trains only the missing
 // epochs. The device is destroyed by the test (as in test/device-lost.test.ts).
+// WebGPU-only by nature (docs/testing.md): wasm has no device to lose.
 import { describe, expect, it } from 'vitest';
 import * as bw from '../src/index.js';
 import type { WebGPUBackend } from '../src/backend/webgpu/backend.js';

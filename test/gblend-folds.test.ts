@@ -1,6 +1,8 @@
 // `blendwarp gblend --folds K`: the fold assignment (whole groups, independent of the input order;
 // stratified without groups), AV-MNIST folds with disjoint images, and the command end to end on a
 // small manifest: per-fold results, held-out groups, comparisons paired over (seed, fold) units.
+// The fold logic is host-side: it is tested once (on wasm) above the last block; the last block runs
+// a small --folds command on each backend of backendsUnderTest() (docs/testing.md).
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,7 +12,7 @@ import { avMnistFoldSource, type Dataset } from '../src/gblend/data.js';
 import { foldData, groupFolds, makeFolds } from '../src/gblend/folds.js';
 import { loadMnistPackageDigits } from '../src/gblend/mnist-source.js';
 import { encodeNpy } from '../src/io/npy.js';
-import { hostRng, sharedData } from './harness.js';
+import { backendsUnderTest, hostRng, sharedData } from './harness.js';
 
 const fsddDir = sharedData('fsdd/recordings');
 const dirs: string[] = [];
@@ -197,5 +199,19 @@ describe('blendwarp gblend --folds', () => {
     expect(await err(['--data', data, '--folds', '1'])).toBe('--folds: expected an integer >= 2, got "1"');
     expect(await err(['--data', 'avmnist', '--fsdd', '/nonexistent', '--folds', '2', '--test-speakers', 'theo'])).toMatch(/^--test-speakers: with --folds the folds choose the test speakers/);
     expect(await err(['--data', data, '--folds', '200', '--out', tmp()])).toMatch(/^--folds 200: fold \d+ would hold no example \(the data has 120\); use fewer folds$/);
+  }, 300_000);
+});
+
+describe.each(backendsUnderTest())('blendwarp gblend --folds on %s', (backend) => {
+  it('a small --folds run trains and evaluates every (fold, seed, method) on this backend', async () => {
+    const data = tmp(), out = tmp();
+    manifest(data);
+    await run(['--backend', backend, '--epochs', '2', '--warmup', '1', '--super-epoch', '1', '--workers', '1',
+      '--data', data, '--folds', '2', '--seeds', '1', '--methods', 'uni:a,gblend-online', '--out', out]);
+    const res = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as FoldResults;
+    expect(res.folds!.k).toBe(2);
+    expect(res.runs.map((r) => `${r.name}/${r.fold}`).sort()).toEqual(['gblend-online/1', 'gblend-online/2', 'uni:a/1', 'uni:a/2']);
+    for (const r of res.runs) { expect(r.top1).toBeGreaterThanOrEqual(0); expect(r.top1).toBeLessThanOrEqual(1); }
+    expect(readdirSync(join(out, 'checkpoints')).sort()).toEqual(['fold1', 'fold2']);
   }, 300_000);
 });
