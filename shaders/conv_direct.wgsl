@@ -4,7 +4,8 @@
 // position once, walks the taps in nested loops (no per-element index division, the cost that made
 // the implicit-GEMM loaders slow on CPU drivers) and, per tap and source channel, does one load of the
 // activation and 16 FMAs against a row of the weights. The 64 threads of a workgroup share the channel
-// block, so the weight loads are the same address in every lane. No workgroup memory, no barriers.
+// block and run the same loops, so a weight load is one address for all lanes (CPU drivers load it
+// once: measured, docs/webgpu-kernels.md). No workgroup memory, no barriers.
 //   forward:        y[pos, co] = bias[co] + sum_{tap, ci} x[pos * s - pad + tap, ci] * w[tap, ci, co]
 //   input gradient: dx[pos, ci] = sum_{tap, co} dy[(pos + pad - tap) / s, co] * wT[tap, co, ci]
 // N = the output's channels, CS = the source's; wt is row-major [taps * CS, N]. Windows as conv_data.
@@ -38,8 +39,9 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   let wg = wgLin(wid, nwg);
   if (wg >= p.groups) { return; }
   let n0 = (wg % p.tilesN) * 16u;
-  let m = (wg / p.tilesN) * 64u + li;
-  if (m >= p.M) { return; }
+  // a thread past the last row computes row M - 1 (keeping the loops uniform) and stores nothing
+  let live = (wg / p.tilesN) * 64u + li < p.M;
+  let m = min((wg / p.tilesN) * 64u + li, p.M - 1u);
   let g = p.t0 + m;
   let tr = p.transposed != 0u;
   let cs = select(p.cin, p.cout, tr);
@@ -53,57 +55,50 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   let b = i32(gz.x);
   let pz = i32(gz.y); let py = i32(gy.y); let px = i32(gx.y);
   var acc0 = vec4<f32>(0.0); var acc1 = vec4<f32>(0.0); var acc2 = vec4<f32>(0.0); var acc3 = vec4<f32>(0.0);
+  let plane = select(vec3<i32>(p.d, p.h, p.w), vec3<i32>(p.od, p.oh, p.ow), tr);
+  // The tap loops and the weight addresses are the same in every lane (no branch on the lane's
+  // position around them): CPU drivers then load each weight once for the workgroup instead of per
+  // lane. A tap outside the volume reads element 0 and contributes 0 (select).
   for (var kz = 0; kz < p.kd; kz++) {
-    var sz: i32;
-    if (tr) {
-      let t = pz + p.pd - kz;
-      if (t < 0 || t % p.sd != 0) { continue; }
-      sz = t / p.sd;
-      if (sz >= p.od) { continue; }
-    } else {
-      sz = pz * p.sd - p.pd + kz;
-      if (sz < 0 || sz >= p.d) { continue; }
-    }
+    var sz: i32; var okz: bool;
+    if (tr) { let t = pz + p.pd - kz; sz = t / p.sd; okz = t >= 0 && t % p.sd == 0 && sz < p.od; }
+    else { sz = pz * p.sd - p.pd + kz; okz = sz >= 0 && sz < p.d; }
     for (var ky = 0; ky < p.kh; ky++) {
-      var sy: i32;
-      if (tr) {
-        let t = py + p.ph - ky;
-        if (t < 0 || t % p.sh != 0) { continue; }
-        sy = t / p.sh;
-        if (sy >= p.oh) { continue; }
-      } else {
-        sy = py * p.sh - p.ph + ky;
-        if (sy < 0 || sy >= p.h) { continue; }
-      }
+      var sy: i32; var oky: bool;
+      if (tr) { let t = py + p.ph - ky; sy = t / p.sh; oky = t >= 0 && t % p.sh == 0 && sy < p.oh; }
+      else { sy = py * p.sh - p.ph + ky; oky = sy >= 0 && sy < p.h; }
       for (var kx = 0; kx < p.kw; kx++) {
-        var sx: i32;
-        if (tr) {
-          let t = px + p.pw - kx;
-          if (t < 0 || t % p.sw != 0) { continue; }
-          sx = t / p.sw;
-          if (sx >= p.ow) { continue; }
-        } else {
-          sx = px * p.sw - p.pw + kx;
-          if (sx < 0 || sx >= p.w) { continue; }
-        }
-        let plane = select(vec3<i32>(p.d, p.h, p.w), vec3<i32>(p.od, p.oh, p.ow), tr);
-        let base = u32((((b * plane.x + sz) * plane.y + sy) * plane.z + sx) * i32(cs)) - p.srcBase;
+        var sx: i32; var okx: bool;
+        if (tr) { let t = px + p.pw - kx; sx = t / p.sw; okx = t >= 0 && t % p.sw == 0 && sx < p.ow; }
+        else { sx = px * p.sw - p.pw + kx; okx = sx >= 0 && sx < p.w; }
+        let ok = okz && oky && okx;
+        let base = select(0u, u32((((b * plane.x + sz) * plane.y + sy) * plane.z + sx) * i32(cs)) - p.srcBase, ok);
+        let keep = select(0.0, 1.0, ok);
         let row0 = u32((kz * p.kh + ky) * p.kw + kx) * cs;
         if (p.a4 != 0u) {
           for (var c = 0u; c < cs; c += 4u) {
-            let x4 = src4[(base + c) >> 2u];
-            for (var j = 0u; j < 4u; j++) {
-              let v = vec4<f32>(x4[j]);
-              let row = row0 + c + j;
-              acc0 = fma(v, w4(row, n0), acc0);
-              acc1 = fma(v, w4(row, n0 + 4u), acc1);
-              acc2 = fma(v, w4(row, n0 + 8u), acc2);
-              acc3 = fma(v, w4(row, n0 + 12u), acc3);
-            }
+            let x4 = keep * src4[(base + c) >> 2u];
+            let row = row0 + c;
+            acc0 = fma(vec4<f32>(x4.x), w4(row, n0), acc0);
+            acc1 = fma(vec4<f32>(x4.x), w4(row, n0 + 4u), acc1);
+            acc2 = fma(vec4<f32>(x4.x), w4(row, n0 + 8u), acc2);
+            acc3 = fma(vec4<f32>(x4.x), w4(row, n0 + 12u), acc3);
+            acc0 = fma(vec4<f32>(x4.y), w4(row + 1u, n0), acc0);
+            acc1 = fma(vec4<f32>(x4.y), w4(row + 1u, n0 + 4u), acc1);
+            acc2 = fma(vec4<f32>(x4.y), w4(row + 1u, n0 + 8u), acc2);
+            acc3 = fma(vec4<f32>(x4.y), w4(row + 1u, n0 + 12u), acc3);
+            acc0 = fma(vec4<f32>(x4.z), w4(row + 2u, n0), acc0);
+            acc1 = fma(vec4<f32>(x4.z), w4(row + 2u, n0 + 4u), acc1);
+            acc2 = fma(vec4<f32>(x4.z), w4(row + 2u, n0 + 8u), acc2);
+            acc3 = fma(vec4<f32>(x4.z), w4(row + 2u, n0 + 12u), acc3);
+            acc0 = fma(vec4<f32>(x4.w), w4(row + 3u, n0), acc0);
+            acc1 = fma(vec4<f32>(x4.w), w4(row + 3u, n0 + 4u), acc1);
+            acc2 = fma(vec4<f32>(x4.w), w4(row + 3u, n0 + 8u), acc2);
+            acc3 = fma(vec4<f32>(x4.w), w4(row + 3u, n0 + 12u), acc3);
           }
         } else {
           for (var c = 0u; c < cs; c++) {
-            let v = vec4<f32>(src[base + c]);
+            let v = vec4<f32>(keep * src[base + c]);
             let row = row0 + c;
             acc0 = fma(v, w4(row, n0), acc0);
             acc1 = fma(v, w4(row, n0 + 4u), acc1);
@@ -114,6 +109,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
       }
     }
   }
+  if (!live) { return; }
   let o = g * p.N + n0 - p.outBase;
   for (var j = 0u; j < 16u; j++) {
     let n = n0 + j;

@@ -33,8 +33,9 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   let s = wg / tiles;
   let rest = wg % tiles;
   let n0 = (rest % p.tilesN) * 16u;
-  let r = (rest / p.tilesN) * 64u + li;
-  if (r >= p.M) { return; }
+  // a thread past the last row computes row M - 1 (keeping the loop uniform) and stores nothing
+  let live = (rest / p.tilesN) * 64u + li < p.M;
+  let r = min((rest / p.tilesN) * 64u + li, p.M - 1u);
   let tc = qdm(r, p.cin);
   let ci = tc.y;
   let t1 = qdm(tc.x, p.kw);
@@ -53,18 +54,20 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
       let iz = oz * p.sd - p.pd + kz;
       let iy = oy * p.sh - p.ph + ky;
       let ix = ox * p.sw - p.pw + kx;
-      if (iz >= 0 && iz < p.d && iy >= 0 && iy < p.h && ix >= 0 && ix < p.w) {
-        let v = vec4<f32>(x[u32((((b * p.d + iz) * p.h + iy) * p.w + ix) * i32(p.cin) + i32(ci)) - p.xBase]);
-        let i = (p.t0 + q) * p.N + n0 - p.dyBase;
-        acc0 = fma(v, dy4(i, n0), acc0);
-        acc1 = fma(v, dy4(i + 4u, n0 + 4u), acc1);
-        acc2 = fma(v, dy4(i + 8u, n0 + 8u), acc2);
-        acc3 = fma(v, dy4(i + 12u, n0 + 12u), acc3);
-      }
+      // no branch on the lane around the dy loads: one address for every lane (loaded once on CPU drivers)
+      let ok = iz >= 0 && iz < p.d && iy >= 0 && iy < p.h && ix >= 0 && ix < p.w;
+      let xi = select(0u, u32((((b * p.d + iz) * p.h + iy) * p.w + ix) * i32(p.cin) + i32(ci)) - p.xBase, ok);
+      let v = vec4<f32>(select(0.0, x[xi], ok));
+      let i = (p.t0 + q) * p.N + n0 - p.dyBase;
+      acc0 = fma(v, dy4(i, n0), acc0);
+      acc1 = fma(v, dy4(i + 4u, n0 + 4u), acc1);
+      acc2 = fma(v, dy4(i + 8u, n0 + 8u), acc2);
+      acc3 = fma(v, dy4(i + 12u, n0 + 12u), acc3);
       ox++;
       if (ox == p.ow) { ox = 0; oy++; if (oy == p.oh) { oy = 0; oz++; if (oz == p.od) { oz = 0; b++; } } }
     }
   }
+  if (!live) { return; }
   let o = (s * p.M + r) * p.N + n0;
   for (var j = 0u; j < 16u; j++) {
     if (n0 + j >= p.N) { break; }
