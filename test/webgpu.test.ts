@@ -101,6 +101,14 @@ describe.skipIf(!found)('webgpu backend', () => {
     expect([out[1], new Float32Array(out.buffer)[2], new Int32Array(out.buffer)[3]]).toEqual([7, 0.5, -2]);
     expect(() => packParams('test', fields, { t0: 1, scale: 1 }, out, 0)).toThrow(/"test": parameter "off" is missing/);
     expect(() => packParams('test', fields, { t0: 1, scale: 1, off: 0, extra: 1 }, out, 0)).toThrow(/unknown parameter "extra"/);
+    // array<vec4<T>, K> fields (rank-6 shapes) start at a 16-byte boundary, as WGSL's uniform layout puts them
+    const vf = paramLayout('test-vec', 'struct Params { t0: u32, n: u32, add: u32, shape: array<vec4<u32>, 2>, s: f32 }')!;
+    expect(vf.map((f) => [f.name, f.offset])).toEqual([['t0', 0], ['n', 1], ['add', 2], ['shape', 4], ['s', 12]]);
+    const w = new Uint32Array(16);
+    packParams('test-vec', vf, { t0: 1, n: 2, add: 3, shape: [4, 5, 6, 7, 8, 9], s: 1 }, w, 0);
+    expect(Array.from(w.subarray(0, 12))).toEqual([1, 2, 3, 0, 4, 5, 6, 7, 8, 9, 0, 0]);
+    expect(() => packParams('test-vec', vf, { t0: 1, n: 2, add: 3, shape: [1, 2, 3, 4, 5, 6, 7, 8, 9], s: 1 }, w, 0)).toThrow(/"shape" has 9 values \(at most 8\)/);
+    expect(() => packParams('test-vec', vf, { t0: 1, n: 2, add: 3, shape: 4, s: 1 }, w, 0)).toThrow(/"shape" is an array/);
   });
 
   it('info reports the adapter, the limits used and the features; nothing optional is required', () => {
@@ -128,7 +136,7 @@ describe.skipIf(!found)('webgpu backend', () => {
     const b = await WebGPUBackend.create();
     const s = b.alloc(16);
     // a launch without its storage binding: a validation error on the device
-    (b as unknown as { launch(k: string, c: object, w: number[], binds: unknown[], g: number): void }).launch('fill', {}, [0, 4, 0], [], 1);
+    (b as unknown as { launch(k: string, c: object, p: object, binds: unknown[], g: number): void }).launch('fill', {}, { t0: 0, n: 4, bits: 0 }, [], 1);
     await expect(b.read(s, 'f32', 4)).rejects.toThrow(/webgpu backend: a kernel failed on the device/);
     b.dispose();
   });

@@ -114,7 +114,7 @@ export class WebGPUBackend implements Backend {
   sync(): Promise<void> { return this.rt.sync(); }
   dispose(): void { this.rt.dispose(); }
   /** Queues one launch (tests use it to provoke a device error). */
-  launch(kernel: string, constants: Record<string, number>, params: Record<string, number> | readonly number[], binds: readonly { buffer: GPUBuffer; offset: number; size: number }[], groups: number): void {
+  launch(kernel: string, constants: Record<string, number>, params: Record<string, number | readonly number[]>, binds: readonly { buffer: GPUBuffer; offset: number; size: number }[], groups: number): void {
     this.rt.launch(kernel, constants, params, binds, groups);
   }
 

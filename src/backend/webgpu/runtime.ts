@@ -12,7 +12,7 @@
 import type { Backend, DType, MemoryStats, Storage } from '../backend.js';
 import { DeviceLostError } from '../backend.js';
 import type { GpuAdapterHandle } from './device.js';
-import { SHADER_KERNELS, SHADER_LEGACY_PARAMS, SHADER_LIBRARY } from './shader-sources.js';
+import { SHADER_KERNELS, SHADER_LIBRARY } from './shader-sources.js';
 import type { GemmCore } from './ops/gemm.js';
 import { packParams, paramLayout, type Params } from './uniforms.js';
 
@@ -31,7 +31,7 @@ const POOL_CAP_BYTES = 512 * 1024 * 1024;
 
 const F32 = new Float32Array(1);
 const U32 = new Uint32Array(F32.buffer);
-/** The bits of an f32 parameter as a u32 word (positional kernels). */
+/** The bits of an f32 as a u32 (fill writes a bit pattern). */
 export function fb(x: number): number { F32[0] = x; return U32[0]!; }
 
 export class GpuStorage implements Storage {
@@ -45,7 +45,7 @@ export interface Bind { buffer: GPUBuffer; offset: number; size: number; }
 /**
  * The full WGSL of a program: the shared library, then the parts named in `kernel` ("a+b" joins the
  * files a.wgsl and b.wgsl: an op's loaders before a shared core). Kernels that declare
- * `struct Params` use named parameters; the others read positional words (pu(i)).
+ * `struct Params` (every kernel) take named parameters (uniforms.ts).
  */
 export function programSource(kernel: string): string {
   const parts = kernel.split('+').map((name) => {
@@ -54,7 +54,8 @@ export function programSource(kernel: string): string {
     return src;
   });
   const body = parts.join('\n');
-  return /^struct\s+Params\s*\{/m.test(body) ? `${SHADER_LIBRARY}\n${body}` : `${SHADER_LIBRARY}\n${SHADER_LEGACY_PARAMS}\n${body}`;
+  if (!/^struct\s+Params\s*\{/m.test(body)) throw new Error(`webgpu backend: program "${kernel}" declares no struct Params`);
+  return `${SHADER_LIBRARY}\n${body}`;
 }
 
 /** Counters of the work the runtime issued (always kept: cheap); `profile` adds GPU time per kernel. */
@@ -308,10 +309,10 @@ export class GpuRuntime {
 
   /**
    * Queues one launch of `groups` workgroups (laid out 2D beyond 65535) with the parameters `params`
-   * (binding 0: a named object for kernels with `struct Params`, positional words for the others) and
+   * (binding 0: an object with the fields of the kernel's `struct Params`) and
    * the storage windows `binds` (bindings 1..).
    */
-  launch(kernel: string, constants: Record<string, number>, params: Params | readonly number[], binds: readonly Bind[], groups: number): void {
+  launch(kernel: string, constants: Record<string, number>, params: Params, binds: readonly Bind[], groups: number): void {
     this.checkAlive();
     if (groups <= 0) return;
     const t0 = performance.now();
@@ -320,15 +321,7 @@ export class GpuRuntime {
     const slot = this.slot++;
     const base = slot * PARAM_WORDS;
     this.paramData.fill(0, base, base + PARAM_WORDS);
-    const layout = paramLayout(kernel, this.source(kernel));
-    if (layout) {
-      if (Array.isArray(params)) throw new Error(`webgpu kernel "${kernel}" takes named parameters (struct Params), got positional words`);
-      packParams(kernel, layout, params as Params, this.paramData, base);
-    } else {
-      if (!Array.isArray(params)) throw new Error(`webgpu kernel "${kernel}" takes positional words`);
-      const words = params as readonly number[];
-      for (let i = 0; i < words.length; i++) this.paramData[base + i] = words[i]! >>> 0;
-    }
+    packParams(kernel, paramLayout(kernel, this.source(kernel))!, params, this.paramData, base);
     const entries: GPUBindGroupEntry[] = [{ binding: 0, resource: { buffer: this.params, offset: slot * 256, size: 256 } }];
     binds.forEach((b, i) => entries.push({ binding: i + 1, resource: { buffer: b.buffer, offset: b.offset, size: b.size } }));
     const group = this.device.createBindGroup({ layout: pipe.getBindGroupLayout(0), entries });
@@ -383,7 +376,7 @@ export class GpuRuntime {
   }
 
   /** One thread per element: ceil(n / 256) workgroups. */
-  threads(kernel: string, constants: Record<string, number>, params: Params | readonly number[], binds: readonly Bind[], n: number): void {
+  threads(kernel: string, constants: Record<string, number>, params: Params, binds: readonly Bind[], n: number): void {
     this.launch(kernel, constants, params, binds, Math.ceil(n / WG));
   }
 
@@ -417,10 +410,10 @@ export class GpuRuntime {
   }
 
   /** A kernel whose buffers are all indexed like its threads: split into chunks of the binding limit. */
-  elementwise(kernel: string, constants: Record<string, number>, n: number, extra: readonly number[], bufs: readonly Storage[]): void {
+  elementwise(kernel: string, constants: Record<string, number>, n: number, extra: Params, bufs: readonly Storage[]): void {
     for (let t0 = 0; t0 < n; t0 += this.chunk) {
       const cnt = Math.min(this.chunk, n - t0);
-      this.threads(kernel, constants, [t0, cnt, ...extra], bufs.map((b) => this.win(b, t0, cnt)), cnt);
+      this.threads(kernel, constants, { t0, n: cnt, ...extra }, bufs.map((b) => this.win(b, t0, cnt)), cnt);
     }
   }
 

@@ -159,7 +159,7 @@ function weightGrad(rt: GpuRuntime, xb: Bind, x0: number, gb: Bind, gy0: number,
     } else {
       const sum = rt.alloc(4 * nW);
       reduce(rt, 'sum', part, sum, 1, slices, nW);
-      rt.threads('reduce_acc', { OP: 0 }, [0, nW], [rt.whole('conv3dBackwardWeight', sum), rt.whole('conv3dBackwardWeight', dw)], nW);
+      rt.threads('reduce_acc', { OP: 0 }, { t0: 0, n: nW }, [rt.whole('conv3dBackwardWeight', sum), rt.whole('conv3dBackwardWeight', dw)], nW);
       rt.free(sum);
     }
   } finally {

@@ -14,7 +14,7 @@ export function matmul(rt: GpuRuntime, a: Storage, b: Storage, out: Storage, bat
   const binds = [rt.whole('matmul', a), rt.whole('matmul', b), rt.whole('matmul', out)];
   if (!tiled) {
     const total = batch * m * n;
-    rt.threads('matmul', {}, [0, total, m, k, n, aRow, aCol, aBatchStride, bRow, bCol, bBatchStride], binds, total);
+    rt.threads('matmul', {}, { t0: 0, n: total, m, k, ncols: n, aRow, aCol, aBatch: aBatchStride, bRow, bCol, bBatch: bBatchStride }, binds, total);
     return;
   }
   const grid = gemmGrid(m, n, batch, rt.gemmCore);
