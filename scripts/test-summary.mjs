@@ -22,6 +22,19 @@ if (process.env.CI === 'true' && skipped > 0) {
     }
   }
 }
+// Tests per backend: a per-backend suite's describe title ends in "on wasm" / "on webgpu" (docs/testing.md).
+const per = new Map();
+for (const suite of report.testResults ?? []) {
+  const name = (suite.name ?? '').replace(/^.*\/test\//, 'test/');
+  for (const t of suite.assertionResults ?? []) {
+    const m = /\bon (wasm|webgpu)\b/.exec((t.ancestorTitles ?? []).join(' > '));
+    const key = m ? m[1] : 'once';
+    const e = per.get(key) ?? { passed: 0, files: new Set() };
+    if (t.status === 'passed') { e.passed++; e.files.add(name); }
+    per.set(key, e);
+  }
+}
+console.log(`per backend: ${['wasm', 'webgpu', 'once'].filter((k) => per.has(k)).map((k) => `${k} ${per.get(k).passed} passed in ${per.get(k).files.size} files`).join('; ')}`);
 console.log(`${passed} passed, ${failed} failed, ${skipped} skipped`);
 const ok = failed === 0 && passed > 0 && report.success !== false && !(process.env.CI === 'true' && skipped > 0);
 process.exit(ok ? 0 : 1);

@@ -1,4 +1,6 @@
 // Input problems are found before any training starts, with a message naming the file or flag.
+// Single-backend on purpose (docs/testing.md): every case is refused while reading flags or data,
+// before a backend runs any kernel, so there is nothing backend-dependent to test on webgpu.
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

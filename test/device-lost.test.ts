@@ -1,6 +1,7 @@
 // WebGPU device loss: the backend notices `device.lost` and reads fail with DeviceLostError; a running
 // synthesis stage stops with an error naming the stage, the step and the checkpoint it keeps, and a
 // new run (here on wasm) resumes from that checkpoint. The device is destroyed by the test.
+// WebGPU-only by nature (docs/testing.md): wasm has no device to lose.
 import { describe, expect, it } from 'vitest';
 import * as bw from '../src/index.js';
 import { MemoryStore } from '../src/io/checkpoint-store.js';

@@ -6,7 +6,8 @@ import {
   buildAvMnist, checkClassesPresent, groupedSplit, stratifiedSplit, subset, validateDataset, type Dataset,
 } from '../src/gblend/data.js';
 import { fft, logSpectrogramImage, melFilterbank } from '../src/gblend/features.js';
-import { loadManifestDataset } from '../src/gblend/manifest.js';
+import { foldData, makeFolds } from '../src/gblend/folds.js';
+import { loadManifestDataset, loadManifestFoldSource } from '../src/gblend/manifest.js';
 import { loadMnistPackageDigits } from '../src/gblend/mnist-source.js';
 import { parseManifest } from '../src/io/manifest.js';
 import { encodeNpy } from '../src/io/npy.js';
@@ -127,6 +128,34 @@ describe('manifest folders', () => {
       expect(mu).toBeCloseTo(0, 5);
       expect(sd).toBeCloseTo(1, 4); // the 0.001-scale column is not buried under the 1000-scale one
     }
+  });
+});
+
+describe('manifest pooled for --folds', () => {
+  it('pools every example (split ignored) and standardises each fold per feature on its own training rows', async () => {
+    const tab = Float32Array.from({ length: 24 }, (_, i) => (i % 2 ? 0.001 : 1000) * (i % 5));
+    const examples = Array.from({ length: 12 }, (_, i) => ({ label: String(i % 2), group: `g${i % 4}`, split: i < 10 ? 'train' : 'test' }));
+    const man = parseManifest(JSON.stringify({ classes: ['0', '1'], modalities: [{ name: 'tab', format: 'npy', file: 't.npy' }], examples }));
+    const src = await loadManifestFoldSource(man, async () => encodeNpy(tab, [12, 2]), 'm.json');
+    expect(src.all.labels.length).toBe(12);
+    expect(src.notes[0]).toMatch(/^m\.json: 12 examples pooled for cross-validation \(the manifest's "split" is not used with --folds\)/);
+    const plan = makeFolds(src.all, 2);
+    expect(plan.by).toBe('groups');
+    for (const f of plan.folds) {
+      const d = foldData(src, f, 'm.json');
+      const t = d.train.modalities[0]!.data, n = d.train.labels.length;
+      for (const j of [0, 1]) {
+        const col = Array.from({ length: n }, (_, r) => t[2 * r + j]!);
+        const mu = col.reduce((a, b) => a + b, 0) / n, sd = Math.sqrt(col.reduce((a, b) => a + (b - mu) ** 2, 0) / n);
+        expect(mu).toBeCloseTo(0, 5);
+        expect(sd).toBeCloseTo(1, 4);
+      }
+      // The test rows use the training rows' statistics (not their own): the raw value maps through them.
+      const rawTrain = [...f.train].map((i) => tab[2 * i]!), mu0 = rawTrain.reduce((a, b) => a + b, 0) / rawTrain.length;
+      const sd0 = Math.sqrt(rawTrain.reduce((a, b) => a + (b - mu0) ** 2, 0) / rawTrain.length);
+      expect(d.test.modalities[0]!.data[0]).toBeCloseTo((tab[2 * f.test[0]!]! - mu0) / sd0, 4);
+    }
+    expect(Array.from(src.all.modalities[0]!.data)).toEqual(Array.from(tab)); // the pooled data stays raw
   });
 });
 

@@ -134,6 +134,48 @@ describe.each(backendsUnderTest())('estimators on %s', (backend) => {
     m.dispose();
   });
 
+  it('Proposition 1 (gblend-prop1) over several batch pairs: the host means of <g*, v_k> and of (<g^T, v_k> - <g*, v_k>)^2 over the same draws', async () => {
+    // Batches of 4 * batchSize = 12 out of 40 / 30 examples: each pair sees other examples.
+    const train = blobs(40, 5, [1, 0.5]), val = blobs(30, 6, [1, 0.5]);
+    const splits: Splits = { train, trainEval: train, val };
+    const small: TrainConfig = { ...cfg, batchSize: 3 };
+    const m = model();
+    const pairs = 3, epoch = 1;
+    const est = await prop1Estimate(m, splits, small, pairs, epoch);
+    // The estimator's draws: one generator per (seed, epoch), a train then a val permutation per pair.
+    const rng = new bw.Rng(derivedSeed(small.seed, 983, epoch));
+    const params = m.params.list();
+    const gradOn = async (ds: Dataset, idx: Int32Array, h: number) => {
+      const r = bw.valueAndGrads(() => {
+        const { xs, y } = batchTensors(ds, idx, 0, 12);
+        return bw.softmaxCrossEntropy(m.forward(xs, { heads: [h] })[h]!, y);
+      }, params);
+      const flat = Float64Array.from((await bw.readAll(r.grads)).flatMap((g) => [...(g as Float32Array)]));
+      r.value.dispose(); r.grads.forEach((g) => g.dispose());
+      return flat;
+    };
+    const dot = (a: Float64Array, b: Float64Array) => a.reduce((q, v, i) => q + v * b[i]!, 0);
+    const G = [0, 0, 0], O = [0, 0, 0], O2 = [0, 0, 0], perPair: number[] = [];
+    for (let b = 0; b < pairs; b++) {
+      const it = rng.permutation(40), iv = rng.permutation(30);
+      const gStar = await gradOn(val, iv, 2), gT = await gradOn(train, it, 2);
+      for (let h = 0; h <= 2; h++) {
+        const v = h === 2 ? gT : await gradOn(train, it, h);
+        const g = dot(gStar, v), o = dot(gT, v) - g;
+        G[h] += g / pairs; O[h] += o / pairs; O2[h] += (o * o) / pairs;
+        if (h === 0) perPair.push(g);
+      }
+    }
+    // The pairs differ (so this is not one pair counted three times), and O is the root mean square.
+    expect(new Set(perPair.map((v) => v.toFixed(6))).size).toBe(pairs);
+    for (let h = 0; h <= 2; h++) {
+      expect(est.dG[h]).toBeCloseTo(G[h]!, 4);
+      expect(est.dO[h]).toBeCloseTo(Math.sign(O[h] || 1) * Math.sqrt(O2[h]!), 4);
+    }
+    expect(est.weights).toEqual(blendWeights(est.dG, est.dO));
+    m.dispose();
+  });
+
   it('the per-head first-order estimator (gblend-grad-perhead) over several batch pairs equals the host means of <g_V, g_T> and (<g_T, g_T> - <g_T, g_V>)^2', async () => {
     // Batches of 4 * batchSize = 12 out of 40 / 30 examples: each of the 3 pairs sees other examples.
     const train = blobs(40, 5, [1, 0.5]), val = blobs(30, 6, [1, 0.5]);

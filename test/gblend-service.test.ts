@@ -1,12 +1,14 @@
 // The G-Blend comlink service in Node worker threads, end to end on tiny data: train with progress
 // callbacks and checkpoints in a store on this side, cancel, resume, evaluate, estimate, and GB_Estimate's
-// heads spread over two workers giving the same weights as one thread.
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+// heads spread over two workers giving the same weights as one thread. On each backend of
+// backendsUnderTest(): the workers start on that backend (webgpu: the `webgpu` package, Dawn, in each
+// worker thread) and this thread uses the same one for the equality checks.
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import * as Comlink from 'comlink';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as bw from '../src/index.js';
 import { MemoryStore } from '../src/io/checkpoint-store.js';
 import type { Dataset } from '../src/gblend/data.js';
@@ -14,15 +16,16 @@ import { makeSplits, runMethod, type GBlendOptions } from '../src/gblend/methods
 import { BlendModel } from '../src/gblend/model.js';
 import { gbEstimate, type ProgressEvent } from '../src/gblend/train.js';
 import { startGBlendWorker, workerHeadRunner, type GBlendWorker } from '../src/workers/gblend-node.js';
-import { hostRng } from './harness.js';
+import { backendsUnderTest, hostRng, useBackend } from './harness.js';
 
 const root = join(import.meta.dirname, '..');
-const outDir = mkdtempSync(join(tmpdir(), 'gblend-worker-'));
+// Inside the project, so that the bundle's run-time import of the optional `webgpu` package (Dawn,
+// left external) resolves from node_modules.
+mkdirSync(join(root, 'node_modules', '.cache'), { recursive: true });
+const outDir = mkdtempSync(join(root, 'node_modules', '.cache', 'gblend-worker-'));
 let entry: URL;
-const workers: GBlendWorker[] = [];
 
 beforeAll(async () => {
-  await bw.init('wasm');
   // Worker threads cannot load TypeScript: bundle the worker entry with its dependencies (comlink
   // included; `mnist` stays external: the service never loads it).
   const { build } = await import('vite');
@@ -34,15 +37,9 @@ beforeAll(async () => {
     },
   });
   entry = pathToFileURL(join(outDir, 'gblend-node-worker.mjs'));
-  workers.push(startGBlendWorker(entry), startGBlendWorker(entry));
-  // Pin the backend: the exact-equality checks below compare with wasm in this thread.
-  for (const w of workers) expect(await Promise.race([w.service.init('wasm'), w.crashed])).toBe('wasm');
 });
 
-afterAll(async () => {
-  for (const w of workers) await w.terminate();
-  rmSync(outDir, { recursive: true, force: true });
-});
+afterAll(() => rmSync(outDir, { recursive: true, force: true }));
 
 function blobs(n: number, seed: number): Dataset {
   const r = hostRng(seed), dims = 6;
@@ -53,9 +50,28 @@ function blobs(n: number, seed: number): Dataset {
 
 const opts: GBlendOptions = { epochs: 4, warmup: 2, superEpoch: 1, train: { optimizer: 'adam', lr: 0.01, batchSize: 16 }, encoders: { a: { kind: 'mlp', hidden: [16] }, b: { kind: 'mlp', hidden: [16] } } };
 
+describe.each(backendsUnderTest())('on %s', (backend) => {
+const workers: GBlendWorker[] = [];
+
+beforeAll(async () => {
+  await useBackend(backend);
+  workers.push(startGBlendWorker(entry), startGBlendWorker(entry));
+  // Pin the backend: the exact-equality checks below compare with the same backend in this thread.
+  for (const w of workers) {
+    expect(await Promise.race([w.service.init(backend), w.crashed])).toBe(backend);
+    const inside = await Promise.race([w.service.info(), w.crashed]);
+    expect(inside.context, 'the service runs in a worker thread').toBe('worker-thread');
+    expect(inside.backend?.name, 'info().backend inside the worker').toBe(backend);
+  }
+});
+
+afterAll(async () => {
+  for (const w of workers.splice(0)) await w.terminate();
+});
+
 it('trains in a worker with per-step and per-super-epoch progress, is cancelled, resumes from its checkpoint, and evaluates it', async () => {
   const svc = workers[0]!.service;
-  expect(await svc.init('wasm')).toBe('wasm');
+  expect(await svc.init(backend)).toBe(backend);
   const train = blobs(150, 1), test = blobs(60, 2);
   const store = new MemoryStore();
   const events: ProgressEvent[] = [];
@@ -96,6 +112,7 @@ it('GB_Estimate over two worker threads equals the same estimate in one thread',
   model.dispose();
   expect(two.weights).toEqual(one.weights);
   expect(two.heads.map((h) => h.dG)).toEqual(one.heads.map((h) => h.dG));
+});
 });
 
 it('the pipeline and the service bundle for a browser with no Node built-ins (vite)', async () => {

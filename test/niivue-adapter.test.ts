@@ -2,12 +2,14 @@
 // FreeSurfer colour table, and the pipeline run on volumes held by a viewer. niivue's NVImage parses
 // in Node, so this runs without a browser; the viewer is a stand-in holding `volumes` (what the
 // adapter uses of a Niivue). The page test (web-app.test.ts) covers drawing.
+// register/segment run on each backend of backendsUnderTest(); the volume and colour-table
+// conversions run no kernel and are tested once.
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Niivue, NVImage } from '@niivue/niivue';
 import { addLabels, addVolume, freeSurferColormap, fromNVImage, register, segment, toNVImage, type Volume } from '../src/niivue/index.js';
 import { phantomCohort } from '../src/synth/phantoms.js';
 import { EVAL_LABELS, toLabelValues } from '../src/synth/labels.js';
-import { useBackend } from './harness.js';
+import { backendsUnderTest, useBackend } from './harness.js';
 
 function viewer(): Niivue & { volumes: NVImage[] } {
   const volumes: NVImage[] = [];
@@ -44,6 +46,11 @@ describe('blendwarp/niivue', () => {
     expect(cm.labels).toEqual(['Unknown', 'Left-Cerebral-White-Matter', 'Left-Hippocampus', 'Right-Hippocampus']);
     expect([cm.R[2], cm.G[2], cm.B[2]]).toEqual([220, 216, 20]); // FreeSurferColorLUT: Left-Hippocampus
   });
+
+});
+
+describe.each(backendsUnderTest())('blendwarp/niivue on %s', (backend) => {
+  beforeAll(() => useBackend(backend));
 
   it('register and segment run on the volumes loaded in a viewer and add their results back', async () => {
     const shape: [number, number, number] = [1, 32, 32];

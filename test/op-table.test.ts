@@ -1,15 +1,41 @@
 // The op table (src/backend/op-table.ts) is the single source of op names and codes: the generated
-// AssemblyScript and WGSL constants are current, both backends take their codes from it, and every op
-// of the coded families has a float64 reference and a test case (parity on every backend, gradient
-// check where it has a gradient) in test/op-cases.ts, which test/elementwise.test.ts runs.
+// AssemblyScript and WGSL constants are current, both backends take their codes from it, both
+// implement every kernel it lists, and every op it lists (each variant of the coded families) has a
+// float64 reference in test/reference/*, a test case run on every backend under test (unary and
+// binary: test/op-cases.ts UNARY_CASES / BINARY_CASES, run by test/elementwise.test.ts; every other
+// op: KERNEL_CASES, run by test/kernels.test.ts), and a finite-difference gradient check unless the
+// table says why it has none. The table equals the Backend interface's kernels at compile time
+// (src/backend/kernel-names.ts), so a kernel added to the backends without a table entry fails the
+// build, and one added to the table without a case fails here.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { BINARY_OPS, CODE_FAMILIES, UNARY_CODE, UNARY_NO_GRAD, UNARY_OPS } from '../src/backend/op-table.js';
-import { BINARY_CASES, UNARY_CASES } from './op-cases.js';
-import { binaryRef, unaryRef } from './reference/core.js';
+import { BINARY_OPS, CODE_FAMILIES, KERNELS, requiredCases, UNARY_CODE, UNARY_NO_GRAD, UNARY_OPS, type KernelSpec } from '../src/backend/op-table.js';
+import { WasmBackend } from '../src/backend/wasm/backend.js';
+import { WebGPUBackend } from '../src/backend/webgpu/backend.js';
+import { BINARY_CASES, KERNEL_CASES, UNARY_CASES } from './op-cases.js';
+import { backendsUnderTest } from './harness.js';
+import * as refCore from './reference/core.js';
+import * as refConv from './reference/conv.js';
+import * as refPool from './reference/pool.js';
+import * as refWarp from './reference/warp.js';
+import * as refKernels from './reference/kernels.js';
 
 const root = join(import.meta.dirname, '..');
+const { binaryRef, unaryRef } = refCore;
+
+/** Every function test/reference/* exports, directly or in an exported table such as unaryRef (the table's references must be among them). */
+const REFERENCES = new Set<unknown>([refCore, refConv, refPool, refWarp, refKernels].flatMap((m) => Object.values(m))
+  .flatMap((v) => (v && typeof v === 'object' ? Object.values(v) : [v])).filter((v) => typeof v === 'function'));
+
+/** Case id -> (reference, gradient checked) over all the case registries. */
+function cases(): Map<string, { ref: unknown; grad: boolean }> {
+  const out = new Map<string, { ref: unknown; grad: boolean }>();
+  for (const [op, c] of Object.entries(UNARY_CASES)) out.set(`unary.${op}`, { ref: unaryRef[op], grad: c.grad });
+  for (const [op, c] of Object.entries(BINARY_CASES)) out.set(`binary.${op}`, { ref: binaryRef[c.name], grad: c.grad });
+  for (const [id, c] of Object.entries(KERNEL_CASES)) out.set(id, { ref: c.ref, grad: c.grad });
+  return out;
+}
 
 describe('the op table', () => {
   it('assembly/opcodes.ts and shaders/opcodes.wgsl are generated from it and current (node scripts/gen-opcodes.mjs)', async () => {
@@ -35,19 +61,39 @@ describe('the op table', () => {
     }
   });
 
-  it('every unary and binary op has a reference and a test case; gradients are checked unless piecewise constant', () => {
-    expect(Object.keys(UNARY_CASES).sort()).toEqual([...UNARY_OPS].sort());
-    expect(Object.keys(BINARY_CASES).sort()).toEqual([...BINARY_OPS].sort());
-    for (const op of UNARY_OPS) {
-      expect(typeof unaryRef[op], `unary ${op}: a float64 reference in test/reference/core.ts`).toBe('function');
-      expect(UNARY_CASES[op].grad, `unary ${op}: a gradient check`).toBe(true);
+  it('both backends implement every kernel of the table, and the table is checked against the Backend interface at build time', () => {
+    for (const [name, proto] of [['wasm', WasmBackend.prototype], ['webgpu', WebGPUBackend.prototype]] as const) {
+      for (const k of Object.keys(KERNELS)) expect(typeof (proto as unknown as Record<string, unknown>)[k], `${name} backend: kernel ${k}`).toBe('function');
     }
-    for (const op of UNARY_NO_GRAD) expect(UNARY_CASES[op].ref(2) - UNARY_CASES[op].ref(1)).toBe(0); // flat away from 0
-    for (const op of BINARY_OPS) {
-      const c = BINARY_CASES[op];
-      expect(typeof binaryRef[c.name], `binary ${op}: a float64 reference in test/reference/core.ts`).toBe('function');
-      // Comparisons are not differentiable (they return 0/1 masks); every other binary is.
-      expect(c.grad, `binary ${op}: a gradient check`).toBe(!['greater', 'equal'].includes(op));
+    // The compile-time equality (a kernel in the interface and not in the table, or the reverse, is a type error).
+    expect(readFileSync(join(root, 'src/backend/kernel-names.ts'), 'utf8')).toMatch(/KERNEL_TABLE_MATCHES_BACKEND: Equal<InterfaceKernels, KernelName> = true/);
+  });
+
+  it('every op of the table has a reference and a test case, and a gradient check unless the table says why not', () => {
+    const have = cases();
+    const want = requiredCases();
+    expect([...have.keys()].sort(), 'test cases without a table entry, or table ops without a case').toEqual(want.map((w) => w.id).sort());
+    for (const w of want) {
+      const c = have.get(w.id)!;
+      expect(REFERENCES.has(c.ref), `${w.id}: its reference is a function exported by test/reference/*`).toBe(true);
+      expect(c.grad, `${w.id}: ${w.grad ? 'a finite-difference gradient check' : 'no gradient (the table says so)'}`).toBe(w.grad);
     }
+    for (const [k, spec] of Object.entries(KERNELS) as [string, KernelSpec][]) {
+      if (typeof spec.grad === 'object' && 'adjointOf' in spec.grad) {
+        const of = (KERNELS as Record<string, KernelSpec>)[spec.grad.adjointOf];
+        expect(of?.grad, `${k} is the backward kernel of ${spec.grad.adjointOf}, whose gradient check must run it`).toBe('check');
+      }
+    }
+    // The coded families' codes and the table's variants are the same lists.
+    expect(KERNELS.unary.variants).toBe(UNARY_OPS);
+    expect(KERNELS.binary.variants).toBe(BINARY_OPS);
+    for (const op of UNARY_NO_GRAD) expect(UNARY_CASES[op].ref(2) - UNARY_CASES[op].ref(1)).toBe(0); // flat away from 0: autograd's zero is checked
+  });
+
+  it('the suites that run the cases run them on every backend under test, and CI tests both', () => {
+    for (const f of ['test/elementwise.test.ts', 'test/kernels.test.ts']) {
+      expect(readFileSync(join(root, f), 'utf8'), f).toMatch(/describe\.each\(backendsUnderTest\(\)\)/);
+    }
+    if (process.env.CI === 'true') expect([...backendsUnderTest()].sort(), 'CI runs every case on wasm and webgpu (BLENDWARP_TEST_BACKENDS)').toEqual(['wasm', 'webgpu']);
   });
 });

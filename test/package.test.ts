@@ -6,6 +6,8 @@
 // build of a page with workers, run in headless Chromium when it is installed (index.html, main.js),
 // and `npx blendwarp run` to completion. Needs `npm run build` first (`npm test` does it).
 // The work is sized, not timed: the main job is the slow part (about 40 s on 2 idle cores).
+// Run once, not per backend (docs/testing.md): the packaging is under test; the installed package's
+// smoke runs on wasm, which is what `auto` picks on a CPU adapter.
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';

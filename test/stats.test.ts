@@ -2,7 +2,7 @@
 // subsets of {1..n} with a given rank sum, the standard tables' critical values), the normal
 // approximation with tie correction computed by hand, and the bootstrap interval's basic properties.
 import { describe, expect, it } from 'vitest';
-import { bootstrapMeanCi, pairedComparison, wilcoxonSignedRank } from '../src/stats/paired.js';
+import { bootstrapMeanCi, normalSf, pairedComparison, signedRankCounts, wilcoxonSignedRank } from '../src/stats/paired.js';
 
 describe('Wilcoxon signed-rank', () => {
   it('exact: all five differences positive gives p = 2/32', () => {
@@ -43,6 +43,52 @@ describe('Wilcoxon signed-rank', () => {
     // W+ = 15, n = 5, var = 5*6*11/24 = 13.75, z = (15 - 7.5 - 0.5)/sqrt(13.75) = 1.8878: p = 0.0591.
     expect(r.p).toBeGreaterThan(2 * (1 - 0.97062));
     expect(r.p).toBeLessThan(2 * (1 - 0.97030));
+  });
+});
+
+// Values printed by scipy 1.17.1: scipy.stats.wilcoxon(d, method='exact' | 'approx', zero_method='wilcox',
+// correction=True, alternative='two-sided').pvalue (the fixtures, not the script, are committed).
+const SCIPY_EXACT: [number[], number][] = [
+  [[1, 2, 3, 4, 5], 0.0625],
+  [[1, -2, 3, 4, 5], 0.1875],
+  [[-1, 2, -3, -4, 5, 6, 7, 8, 9, 10], 0.048828125],
+  [[0.5, -1.2, 2.3, 3.1, -0.4, 0.9, 1.7, -2.8, 3.6, 4.4, -0.05, 1.1], 0.10986328125],
+  [[0.013, -0.021, 0.034, 0.008, 0.027, -0.002, 0.019, 0.041, -0.015, 0.022, 0.006, 0.031, -0.009, 0.017, 0.025, 0.012, -0.004, 0.029, 0.036, 0.001], 0.00485992431640625],
+];
+const BIG = Array.from({ length: 60 }, (_, i) => ((i * 37) % 23) - 9.5 + 0.001 * i);
+const SCIPY_APPROX: [number[], number][] = [
+  [[1, 1, -2, 3, 3, 3, 4, 5], 0.04105611426242059],
+  [[0, 1, 2, 3, 4, 5], 0.05905822909053671],
+  [[0.02, 0.02, -0.01, 0.0, 0.03, 0.03, -0.02, 0.05, 0.01, 0.02, -0.03, 0.04], 0.09748350569862795],
+  [BIG, 0.07913241787839559], // n = 60 > 50, no ties: the normal approximation
+];
+
+describe('Wilcoxon signed-rank against scipy', () => {
+  it.each(SCIPY_EXACT)('exact %j', (d, p) => {
+    const r = wilcoxonSignedRank(d);
+    expect(r.exact).toBe(true);
+    expect(r.p).toBeCloseTo(p, 12);
+  });
+  it.each(SCIPY_APPROX)('normal approximation %j', (d, p) => {
+    const r = wilcoxonSignedRank(d);
+    expect(r.exact).toBe(false);
+    expect(Math.abs(r.p - p)).toBeLessThan(1e-12 + 1e-9 * p);
+  });
+  it('the null distribution counts: sum 2^n, symmetric, table values (n = 10: 25 subsets with sum <= 8)', () => {
+    for (const n of [1, 5, 10, 20, 50]) {
+      const c = signedRankCounts(n);
+      expect(c.length).toBe((n * (n + 1)) / 2 + 1);
+      expect(c.reduce((a, b) => a + b, 0)).toBe(2 ** n);
+      for (let s = 0; s < c.length; s++) expect(c[s]).toBe(c[c.length - 1 - s]);
+    }
+    expect(Array.from(signedRankCounts(4))).toEqual([1, 1, 1, 2, 2, 2, 2, 2, 1, 1, 1]);
+    expect(Array.from(signedRankCounts(10).subarray(0, 9)).reduce((a, b) => a + b, 0)).toBe(25);
+  });
+  it('the normal tail against table values (1 - Phi(1.96) = 0.0249979, 1 - Phi(5) = 2.8665e-7)', () => {
+    expect(normalSf(0)).toBeCloseTo(0.5, 15);
+    expect(normalSf(1.96)).toBeCloseTo(0.0249979, 7);
+    expect(normalSf(5) / 2.866515718791933e-7).toBeCloseTo(1, 9);
+    expect(normalSf(-1)).toBeCloseTo(1 - 0.15865525393145707, 12);
   });
 });
 

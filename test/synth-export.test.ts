@@ -1,16 +1,20 @@
 // `blendwarp synth synthesize --export DIR`: the synthesized training set for a PyTorch trainer
 // (docs/voxelmorph.md): NIfTI image + class-index label pairs, index.csv and index.json.
+// Runs on each backend of backendsUnderTest() (2 training steps per network: small on webgpu too).
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { main } from '../src/cli/synth.js';
 import { readNifti } from '../src/io/nifti.js';
+import { backendsUnderTest } from './harness.js';
+
+describe.each(backendsUnderTest())('on %s', (backend) => {
 
 it('writes N image/label pairs on the cropped grid, labels as class indices, and an index that names them', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'synth-export-'));
   try {
-    const args = ['synthesize', '--data', 'default', '--quick', '--steps', '2', '--synth-count', '2', '--backend', 'wasm', '--out', join(dir, 'run'), '--export', join(dir, 'set'), '--export-count', '3'];
+    const args = ['synthesize', '--data', 'default', '--quick', '--steps', '2', '--synth-count', '2', '--backend', backend, '--out', join(dir, 'run'), '--export', join(dir, 'set'), '--export-count', '3'];
     expect(await main(args)).toBe(0);
     const csv = readFileSync(join(dir, 'set', 'index.csv'), 'utf8').trim().split('\n');
     expect(csv[0]).toBe('id,image,label,shape_index,appearance_index');
@@ -40,4 +44,5 @@ it('writes N image/label pairs on the cropped grid, labels as class indices, and
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
 });

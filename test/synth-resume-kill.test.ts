@@ -3,6 +3,12 @@
 // after each kill, and its final results.json must equal, byte for byte, that of a run never killed.
 // Small on purpose: the generated 2D phantoms, 12 steps per network (a checkpoint every 3 steps, so
 // most kills resume mid-stage), two segmenters that use every kind of random draw (picks, rand-aug).
+// Single-backend (wasm) on purpose (docs/testing.md): what it tests is that the CLI's checkpoint files
+// survive a SIGKILL and a new process resumes from them, which is host-side file handling. Seven
+// fresh processes on webgpu (Dawn start-up and pipeline compilation on a CPU adapter in each) would
+// take minutes of CI; that a resumed run on webgpu gives the same numbers as an uninterrupted one is
+// tested in process by test/synth-pipeline.test.ts (cancel and resume, on every backend), and resuming
+// a webgpu checkpoint after device loss by test/device-lost.test.ts.
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -9,12 +9,13 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import './node-inflate.js';
-import { setBackend, type BackendName } from '../index.js';
+import { DeviceLostError, setBackend, type BackendName } from '../index.js';
 import { Rng } from '../ops/create.js';
 import { comparisonsTable, COMPARISON_METHOD, pairedComparison, type Comparison } from '../stats/paired.js';
 import {
   aggregate, allMethods, isMultiModal, METHOD_ALIASES, STATIC_METHODS, buildAvMnist, buildTwoViewMnist, DEFAULT_GUARDS, derivedSeed, loadManifestDataset, loadMnistDigits, loadMnistPackageDigits, lossChart,
   ogrChart, runMethod, weightsChart, type EncoderSpec, type GBlendOptions, type MethodResult, type TrainTest,
+  avMnistFoldSource, FOLD_SEED, foldData, groupFolds, loadManifestFoldSource, makeFolds, twoViewMnistFoldSource, type Dataset, type Fold, type FoldPlan,
 } from '../gblend/index.js';
 import { parseManifest } from '../io/manifest.js';
 import type { GBlendResultsJson } from '../gblend/results.js';
@@ -44,6 +45,14 @@ data:
                               --data default only: given with other data they are refused)
                               DIR data: vector features (npy/npz rows) are standardised per feature,
                               other modalities with one mean/std; V draws whole groups by sorted name
+  --folds K                   K-fold cross-validation (K >= 2): the data is pooled (a manifest's "split",
+                              AV-MNIST's test speaker, the default data's fixed test images are not
+                              used) and every example is tested in exactly one fold; folds hold out
+                              whole groups (speakers, manifest "group") when the data has them, else
+                              are stratified by class; fold assignment is fixed (sorted names, seeded)
+                              and the same for every seed; statistics pair over (seed, fold); default
+                              data: --per-class N pools N images per class (default 400); not with
+                              --test-speakers (the folds choose the test speakers)
 methods and training:
   --methods a,b,...           default: all (${'uni:<modality>, naive, dropout, pretrain, aux, gblend-offline, gblend-online, gblend-prop1, gblend-grad-perhead, early, late-mean, late-max, late-product, mid-concat, se-gate, lmf, gblend-online-raw, gblend-online+heads, gblend-offline+heads, late-product-gblend'})
                               gblend-prop1: Proposition 1 (target's validation gradient vs each head's
@@ -87,7 +96,7 @@ const OPTIONS = {
       metric: { type: 'string' }, warmup: { type: 'string' }, 'super-epoch': { type: 'string' }, 'offline-epochs': { type: 'string' },
       'guard-floor': { type: 'string' }, 'guard-smoothing': { type: 'string' }, 'guard-memorised': { type: 'string' }, 'guard-no-gain': { type: 'string' }, 'offline-floor': { type: 'string' },
       out: { type: 'string', default: 'gblend-out' }, workers: { type: 'string' }, quick: { type: 'boolean', default: false }, backend: { type: 'string' },
-      help: { type: 'boolean', short: 'h', default: false },
+      folds: { type: 'string' }, help: { type: 'boolean', short: 'h', default: false },
 } as const;
 
 export async function main(argv: string[]): Promise<number> {
@@ -139,13 +148,31 @@ export async function main(argv: string[]): Promise<number> {
   const avFlags = (['fsdd', 'test-speakers', 'reuse', 'pca', 'noise', 'clips'] as const).filter((f) => values[f] !== undefined);
   if (kindArg !== 'avmnist' && avFlags.length) throw new Error(`--${avFlags.join(', --')}: AV-MNIST options; they do not apply to --data ${kindArg}`);
   if (kindArg !== 'default' && values['per-class'] !== undefined) throw new Error(`--per-class: applies to --data default only, not --data ${kindArg}`);
+  const nFolds = values.folds !== undefined ? num('--folds', values.folds, 0, { int: true, min: 2 }) : 0;
+  if (nFolds && values['test-speakers'] !== undefined) throw new Error('--test-speakers: with --folds the folds choose the test speakers (each speaker is tested in exactly one fold); give --folds or --test-speakers, not both');
   const dataSeed = new Rng(derivedSeed(0, 5, 0));
   const u = () => dataSeed.uniform();
-  let data: TrainTest;
+  /** What runs: one unit (the fixed train/test split) or one per fold, each made when its turn comes. */
+  let units: { fold: Fold | null; make: () => TrainTest }[];
+  let plan: FoldPlan | null = null;
+  let dataNotes: string[];
+  let pooled: Dataset | null = null;
   const kind = values.data!;
   if (kind === 'default') {
-    const per = num('--per-class', values['per-class'], 300, { int: true, min: 1 });
-    data = buildTwoViewMnist(await loadMnistDigits(), { trainPerClass: per, testPerClass: 100 }, u);
+    const digits = await loadMnistDigits();
+    if (nFolds) {
+      const maxPer = Math.min(...digits.counts);
+      const per = num('--per-class', values['per-class'], maxPer, { int: true, min: 1 });
+      if (per > maxPer) throw new Error(`--per-class: with --folds, at most ${maxPer} images per class are shipped, got ${per}`);
+      const src = twoViewMnistFoldSource(digits, per);
+      plan = makeFolds(src.all, nFolds);
+      pooled = src.all; dataNotes = src.notes;
+      units = plan.folds.map((f) => ({ fold: f, make: () => foldData(src, f, 'two-view MNIST') }));
+    } else {
+      const per = num('--per-class', values['per-class'], 300, { int: true, min: 1 });
+      const data = buildTwoViewMnist(digits, { trainPerClass: per, testPerClass: 100 }, u);
+      dataNotes = data.notes; units = [{ fold: null, make: () => data }];
+    }
   } else if (kind === 'avmnist') {
     if (!values.fsdd) throw new Error('--data avmnist needs --fsdd DIR (the FSDD recordings folder)');
     const dir = resolve(values.fsdd);
@@ -153,19 +180,45 @@ export async function main(argv: string[]): Promise<number> {
     try { names = (await readdir(dir)).filter((f) => f.endsWith('.wav')).sort(); } catch (e) { throw new Error(`--fsdd ${dir}: cannot list the folder (${(e as Error).message})`); }
     if (names.length === 0) throw new Error(`--fsdd ${dir}: no .wav files`);
     const recordings = await Promise.all(names.map(async (n) => ({ name: join(dir, n), bytes: new Uint8Array(await readFile(join(dir, n))) })));
-    data = buildAvMnist(recordings, await loadMnistPackageDigits(), {
+    const avOpts = {
       reuse: num('--reuse', values.reuse, 1, { int: true, min: 1 }), pcaRemove: num('--pca', values.pca, 0, { int: true, min: 0 }),
       imageNoise: num('--noise', values.noise, 0, { min: 0 }), clipsPerSpeakerDigit: values.clips ? num('--clips', values.clips, 0, { int: true, min: 1 }) : (quick ? 15 : undefined),
       testSpeakers: values['test-speakers']?.split(',').map((s) => s.trim()),
-    }, u);
+    };
+    if (nFolds) {
+      const src = avMnistFoldSource(recordings, await loadMnistPackageDigits(), avOpts, (speakers) => groupFolds(speakers, nFolds), nFolds, u);
+      plan = makeFolds(src.all, nFolds);
+      pooled = src.all; dataNotes = src.notes;
+      units = plan.folds.map((f) => ({ fold: f, make: () => foldData(src, f, 'AV-MNIST') }));
+    } else {
+      const data = buildAvMnist(recordings, await loadMnistPackageDigits(), avOpts, u);
+      dataNotes = data.notes; units = [{ fold: null, make: () => data }];
+    }
   } else {
     const dir = resolve(kind);
     const mpath = join(dir, 'manifest.json');
     let text: string;
     try { text = await readFile(mpath, 'utf8'); } catch { throw new Error(`--data ${kind}: expected "default", "avmnist" or a folder with manifest.json; ${mpath} cannot be read`); }
-    data = await loadManifestDataset(parseManifest(text, mpath), async (p) => new Uint8Array(await readFile(join(dir, p))), mpath);
+    const read = async (p: string) => new Uint8Array(await readFile(join(dir, p)));
+    if (nFolds) {
+      const src = await loadManifestFoldSource(parseManifest(text, mpath), read, mpath);
+      plan = makeFolds(src.all, nFolds);
+      pooled = src.all; dataNotes = src.notes;
+      units = plan.folds.map((f) => ({ fold: f, make: () => foldData(src, f, mpath) }));
+    } else {
+      const data = await loadManifestDataset(parseManifest(text, mpath), read, mpath);
+      dataNotes = data.notes; units = [{ fold: null, make: () => data }];
+    }
   }
-  const modNames = data.train.modalities.map((m) => m.name);
+  if (plan) {
+    dataNotes.push(plan.by === 'groups'
+      ? `--folds ${nFolds}: folds over groups (sorted names, fixed seeded shuffle, round-robin): ${plan.folds.map((f) => `fold ${f.fold} tests ${f.testGroups!.join(', ')} (${f.test.length})`).join('; ')}`
+      : `--folds ${nFolds}: the data has no groups, so the folds are stratified by class (fixed seeded shuffle per class, round-robin): ${plan.folds.map((f) => `fold ${f.fold} tests ${f.test.length} examples`).join('; ')}`);
+  }
+  // The modalities (names, shapes) are the same in every unit: read them from the pooled data or the one split.
+  let firstUnit: TrainTest | null = null;
+  const shapeSource = pooled ?? (firstUnit = units[0]!.make()).train;
+  const modNames = shapeSource.modalities.map((m) => m.name);
   const methods = (requested ?? allMethods(modNames)).map((m) => {
     const now = METHOD_ALIASES[m];
     if (now) process.stderr.write(`--methods: "${m}" is the old name of "${now}" (deprecated; results are reported as ${now})\n`);
@@ -181,17 +234,17 @@ export async function main(argv: string[]): Promise<number> {
   }
 
   const encoders: Record<string, EncoderSpec> = {};
-  for (const m of data.train.modalities) {
+  for (const m of shapeSource.modalities) {
     encoders[m.name] = encoderKind === 'cnn' && m.shape.length === 2 ? { kind: 'cnn', channels: [8, 16], kernel: 5, out: 64 } : { kind: 'mlp', hidden: [128, 64] };
   }
   opts.encoders = encoders;
-  for (const n of data.notes) process.stderr.write(`${n}\n`);
+  for (const n of dataNotes) process.stderr.write(`${n}\n`);
 
-  // ---- runs (each finished (seed, method) is kept under runs/ so a rerun skips it)
-  const store = new FsStore(join(out, 'checkpoints'));
+  // ---- runs (each finished (fold, seed, method) is kept under runs/ so a rerun skips it)
   const runsDir = join(out, 'runs');
   await mkdir(runsDir, { recursive: true });
   const configKey = JSON.stringify({ kind, opts, quick, values: { ...values, methods: undefined, seeds: undefined, out: undefined, workers: undefined } });
+  const runFile = (fold: number | null, seed: number, name: string) => `${fold === null ? '' : `f${fold}-`}s${seed}-${name.replace(/[^A-Za-z0-9_.-]+/g, '_')}.json`;
   // GB_Estimate's k + 1 head runs are independent: by default spread them over the spare cores, when
   // the built worker entry is there (not when running from the TypeScript sources).
   const spare = Math.min(modNames.length + 1, availableParallelism() - 1);
@@ -199,61 +252,84 @@ export async function main(argv: string[]): Promise<number> {
   const pool = nWorkers > 1 ? Array.from({ length: nWorkers }, () => startGBlendWorker(WORKER_ENTRY)) : [];
   for (const w of pool) await Promise.race([w.service.init(backend), w.crashed]);
   const headRunner = pool.length ? workerHeadRunner(pool) : undefined;
-  const bar = new ProgressBar(seeds * methods.length, 'gblend');
+  const bar = new ProgressBar(units.length * seeds * methods.length, 'gblend');
   const results: MethodResult[] = [];
+  /** Per fold: its training and test sizes (the folds' preparation notes go to stderr). */
+  const foldSizes = new Map<number, { train: number; test: number }>();
   try {
     let done = 0;
-    for (let seed = 1; seed <= seeds; seed++) {
-      for (const name of methods) {
-        const file = join(runsDir, `s${seed}-${name.replace(/[^A-Za-z0-9_.-]+/g, '_')}.json`);
-        let result: MethodResult | null = null;
-        try {
-          const saved = JSON.parse(await readFile(file, 'utf8')) as { config: string; result: MethodResult };
-          if (saved.config === configKey) result = saved.result;
-        } catch { /* not run yet */ }
-        if (!result) {
-          result = await runMethod(name, data.train, data.test, opts, seed, {
-            store, headRunner,
-            onProgress: (e) => {
-              // Off a terminal the bar prints a line per update: keep those to one per finished method.
-              if (!process.stderr.isTTY) return;
-              if (e.type === 'step') bar.update(done, `${name} s${seed} ${e.job.split('/')[1]} ep ${e.epoch + 1}/${epochs} loss ${e.loss.toFixed(3)}`);
-              else if (e.type === 'estimate-head') bar.update(done, `${name} s${seed} estimating head ${e.head} ep ${e.epoch + 1}/${e.epochs}`);
-            },
-          });
-          await writeFile(file, JSON.stringify({ config: configKey, result }));
+    for (const unit of units) {
+      const f = unit.fold?.fold ?? null;
+      const data = firstUnit && unit === units[0] ? firstUnit : unit.make();
+      if (f !== null) {
+        foldSizes.set(f, { train: data.train.labels.length, test: data.test.labels.length });
+        for (const n of data.notes) process.stderr.write(`${n}\n`);
+      }
+      const store = new FsStore(f === null ? join(out, 'checkpoints') : join(out, 'checkpoints', `fold${f}`));
+      for (let seed = 1; seed <= seeds; seed++) {
+        for (const name of methods) {
+          const file = join(runsDir, runFile(f, seed, name));
+          const label = `${name}${f === null ? '' : ` f${f}`} s${seed}`;
+          let result: MethodResult | null = null;
+          try {
+            const saved = JSON.parse(await readFile(file, 'utf8')) as { config: string; result: MethodResult };
+            if (saved.config === configKey) result = saved.result;
+          } catch { /* not run yet */ }
+          if (!result) {
+            result = await runMethod(name, data.train, data.test, opts, seed, {
+              store, headRunner,
+              onProgress: (e) => {
+                // Off a terminal the bar prints a line per update: keep those to one per finished method.
+                if (!process.stderr.isTTY) return;
+                if (e.type === 'step') bar.update(done, `${label} ${e.job.split('/')[1]} ep ${e.epoch + 1}/${epochs} loss ${e.loss.toFixed(3)}`);
+                else if (e.type === 'estimate-head') bar.update(done, `${label} estimating head ${e.head} ep ${e.epoch + 1}/${e.epochs}`);
+              },
+            });
+            if (f !== null) result.fold = f;
+            await writeFile(file, JSON.stringify({ config: configKey, result }));
+          }
+          results.push(result);
+          done++;
+          bar.update(done, `${label} top-1 ${(100 * result.top1).toFixed(1)}`);
         }
-        results.push(result);
-        done++;
-        bar.update(done, `${name} s${seed} top-1 ${(100 * result.top1).toFixed(1)}`);
       }
     }
+  } catch (e) {
+    if (e instanceof DeviceLostError) {
+      throw new DeviceLostError(`${e.message}. Kept in ${out}: ${results.length} finished run(s) under runs/ and the per-epoch checkpoints under checkpoints/; the same command (any --backend) resumes from them`, e.reason);
+    }
+    throw e;
   } finally {
     for (const w of pool) await w.terminate();
   }
   // Runs of other methods/seeds made earlier into this --out with the same configuration are merged
   // in (a rerun of a subset of methods updates results.json instead of replacing it).
-  const have = new Set(results.map((r) => `${r.seed}/${r.name}`));
-  const thisRun = new Set(methods.flatMap((m) => Array.from({ length: seeds }, (_, i) => `s${i + 1}-${m.replace(/[^A-Za-z0-9_.-]+/g, '_')}.json`)));
+  const unitOf = (r: MethodResult) => `${r.fold ?? 0}/${r.seed}`;
+  const have = new Set(results.map((r) => `${unitOf(r)}/${r.name}`));
+  const thisRun = new Set(units.flatMap((un) => methods.flatMap((m) => Array.from({ length: seeds }, (_, i) => runFile(un.fold?.fold ?? null, i + 1, m)))));
   for (const f of (await readdir(runsDir)).filter((f) => f.endsWith('.json') && !thisRun.has(f)).sort()) {
     try {
       const saved = JSON.parse(await readFile(join(runsDir, f), 'utf8')) as { config: string; result: MethodResult };
-      if (saved.config === configKey && known.includes(saved.result.name) && !have.has(`${saved.result.seed}/${saved.result.name}`)) {
+      if (saved.config === configKey && known.includes(saved.result.name) && !have.has(`${unitOf(saved.result)}/${saved.result.name}`)) {
         results.push(saved.result);
-        have.add(`${saved.result.seed}/${saved.result.name}`);
+        have.add(`${unitOf(saved.result)}/${saved.result.name}`);
       }
     } catch { /* not a run file */ }
   }
-  results.sort((a, b) => known.indexOf(a.name) - known.indexOf(b.name) || a.seed - b.seed);
+  results.sort((a, b) => known.indexOf(a.name) - known.indexOf(b.name) || (a.fold ?? 0) - (b.fold ?? 0) || a.seed - b.seed);
   const seedsRun = [...new Set(results.map((r) => r.seed))].sort((a, b) => a - b);
+  const foldsRun = [...new Set(results.map((r) => r.fold ?? 0))].filter((f) => f > 0).sort((a, b) => a - b);
+  const unitWord = plan ? '(seed, fold) units' : 'seeds';
 
-  // ---- statistics: paired over seeds, every method against naive, aux, the best single modality and late-product
-  const top1Of = (name: string) => new Map(results.filter((r) => r.name === name).map((r) => [r.seed, r.top1]));
+  // ---- statistics: paired over seeds (and folds), every method against naive, aux, the best single modality and late-product
+  const top1Of = (name: string, fold?: number) => new Map(results.filter((r) => r.name === name && (fold === undefined || r.fold === fold)).map((r) => [unitOf(r), r.top1]));
   const names = [...new Set(results.map((r) => r.name))];
-  const meanTop1 = (name: string) => { const v = [...top1Of(name).values()]; return v.reduce((a, b) => a + b, 0) / v.length; };
+  const meanOf = (m: Map<string, number>) => { const v = [...m.values()]; return v.reduce((a, b) => a + b, 0) / v.length; };
+  const meanTop1 = (name: string, fold?: number) => meanOf(top1Of(name, fold));
   const unis = names.filter((n) => n.startsWith('uni:'));
   const bestUni = unis.length ? unis.reduce((a, b) => (meanTop1(b) > meanTop1(a) ? b : a)) : null;
   const comparisons: Comparison[] = [];
+  const unitOrder = (x: string, y: string) => { const [fx, sx] = x.split('/').map(Number), [fy, sy] = y.split('/').map(Number); return fx! - fy! || sx! - sy!; };
   // late-product too: the strongest baseline measured so far (docs/gblend-results.md).
   for (const b of ['naive', 'aux', ...(bestUni ? [bestUni] : []), 'late-product']) {
     if (!names.includes(b)) continue;
@@ -261,16 +337,24 @@ export async function main(argv: string[]): Promise<number> {
     for (const a of names) {
       if (a === b) continue;
       const ta = top1Of(a);
-      const common = [...ta.keys()].filter((s) => tb.has(s)).sort((x, y) => x - y);
+      const common = [...ta.keys()].filter((s) => tb.has(s)).sort(unitOrder);
       if (common.length) comparisons.push(pairedComparison(a, common.map((s) => ta.get(s)!), b, common.map((s) => tb.get(s)!)));
     }
   }
   let regime: string | null = null;
+  const foldRegime: { fold: number; naive: number; best_single: number; naive_below: boolean }[] = [];
   if (bestUni && names.includes('naive')) {
     const c = comparisons.find((x) => x.a === 'naive' && x.b === bestUni);
     const below = meanTop1('naive') < meanTop1(bestUni);
+    for (const f of foldsRun) {
+      if (top1Of('naive', f).size && top1Of(bestUni, f).size) {
+        const nv = meanTop1('naive', f), bu = meanTop1(bestUni, f);
+        foldRegime.push({ fold: f, naive: nv, best_single: bu, naive_below: nv < bu });
+      }
+    }
     regime = `naive joint training ${(100 * meanTop1('naive')).toFixed(1)}% is ${below ? 'BELOW' : 'not below'} the best single modality ${bestUni} ${(100 * meanTop1(bestUni)).toFixed(1)}%` +
-      `${c ? ` (paired over ${c.n} seeds: ${(100 * c.mean_diff).toFixed(1)} points, p = ${c.p_value ?? 'n/a'})` : ''}: ${below ? 'the regime the paper is about' : 'the paper\'s problem does not arise here'}`;
+      `${c ? ` (paired over ${c.n} ${unitWord}: ${(100 * c.mean_diff).toFixed(1)} points, p = ${c.p_value ?? 'n/a'})` : ''}: ${below ? 'the regime the paper is about' : 'the paper\'s problem does not arise here'}` +
+      (foldRegime.length ? `; per fold, naive is below ${bestUni} in ${foldRegime.filter((x) => x.naive_below).length} of ${foldRegime.length} (fold${foldRegime.filter((x) => x.naive_below).length === 1 ? '' : 's'} ${foldRegime.filter((x) => x.naive_below).map((x) => x.fold).join(', ') || 'none'})` : '');
   }
 
   // ---- table, results.json, plots
@@ -284,23 +368,59 @@ export async function main(argv: string[]): Promise<number> {
     const second = multi ? pct(a.mAP!).padStart(13) + ` ${pct(a.mAUC!).padStart(6)}` : `${pct(a.top5)} ± ${pct(a.top5_std)}`.padStart(13);
     lines.push(`${a.name.padEnd(20)} ${`${pct(a.top1)} ± ${pct(a.top1_std)}`.padStart(13)} ${second}  ${w}`);
   }
-  process.stdout.write(`\n${lines.join('\n')}\n(top-1/top-5 in %, mean ± std over seeds ${seedsRun.join(', ')}; test set: ${data.test.labels.length} examples)\n`);
+  const testSize = plan ? `${plan.k} folds over ${pooled!.labels.length} pooled examples, each tested once` : `test set: ${firstUnit?.test.labels.length ?? units[0]!.make().test.labels.length} examples`;
+  process.stdout.write(`\n${lines.join('\n')}\n(top-1/top-5 in %, mean ± std over ${plan ? `seeds ${seedsRun.join(', ')} x folds ${foldsRun.join(', ')}` : `seeds ${seedsRun.join(', ')}`}; ${testSize})\n`);
+  // Per fold: top-1 of each method (mean over seeds), and which groups the fold tested.
+  const perFold: { name: string; fold: number; top1: number; top1_std: number; seeds: number }[] = [];
+  if (plan) {
+    for (const name of names) {
+      for (const f of foldsRun) {
+        const v = [...top1Of(name, f).values()];
+        if (!v.length) continue;
+        const m = v.reduce((a, b) => a + b, 0) / v.length;
+        perFold.push({ name, fold: f, top1: m, top1_std: v.length > 1 ? Math.sqrt(v.reduce((a, b) => a + (b - m) ** 2, 0) / (v.length - 1)) : 0, seeds: v.length });
+      }
+    }
+    const fl = [`\nPer fold (top-1 %, mean over seeds ${seedsRun.join(', ')}):`];
+    for (const f of plan.folds) fl.push(`  fold ${f.fold}: tests ${f.testGroups ? `groups ${f.testGroups.join(', ')}` : 'a stratified 1/' + plan.k} (${f.test.length} examples)`);
+    fl.push(`${'Method'.padEnd(20)} ${foldsRun.map((f) => `fold ${f}`.padStart(7)).join(' ')}`);
+    for (const name of names) fl.push(`${name.padEnd(20)} ${foldsRun.map((f) => { const x = perFold.find((p) => p.name === name && p.fold === f); return (x ? pct(x.top1) : '-').padStart(7); }).join(' ')}`);
+    if (foldRegime.length) fl.push(`${'naive < best single'.padEnd(20)} ${foldsRun.map((f) => { const x = foldRegime.find((p) => p.fold === f); return (x ? (x.naive_below ? 'yes' : 'no') : '-').padStart(7); }).join(' ')}`);
+    process.stdout.write(`${fl.join('\n')}\n`);
+  }
   if (regime) process.stdout.write(`${regime}\n`);
-  if (comparisons.length) process.stdout.write(`\nPaired over seeds (top-1 of a minus b, as fractions; two-sided Wilcoxon signed-rank; 95% bootstrap CI of the mean):\n\n${comparisonsTable(comparisons)}`);
+  if (comparisons.length) process.stdout.write(`\nPaired over ${unitWord} (top-1 of a minus b, as fractions; two-sided Wilcoxon signed-rank; 95% bootstrap CI of the mean):\n\n${comparisonsTable(comparisons)}`);
   await mkdir(out, { recursive: true });
+  const nPooled = pooled?.labels.length ?? 0;
+  const one = plan ? null : (firstUnit ?? units[0]!.make());
   const json: GBlendResultsJson = {
-    methods: agg.map((a) => ({ name: a.name, top1: a.top1, top1_std: a.top1_std, top5: a.top5, top5_std: a.top5_std, ...(a.mAP !== undefined ? { mAP: a.mAP, mAUC: a.mAUC } : {}), weights: a.weights, seeds: a.seeds })),
-    data: { kind, notes: data.notes, modalities: data.train.modalities.map((m) => ({ name: m.name, shape: m.shape })), train: data.train.labels.length, test: data.test.labels.length },
+    methods: agg.map((a) => ({ name: a.name, top1: a.top1, top1_std: a.top1_std, top5: a.top5, top5_std: a.top5_std, ...(a.mAP !== undefined ? { mAP: a.mAP, mAUC: a.mAUC } : {}), weights: a.weights, seeds: a.seeds, ...(a.folds !== undefined ? { folds: a.folds } : {}) })),
+    data: { kind, notes: dataNotes, modalities: shapeSource.modalities.map((m) => ({ name: m.name, shape: m.shape })), train: one ? one.train.labels.length : nPooled, test: one ? one.test.labels.length : nPooled },
     comparisons,
-    comparison_method: { ...COMPARISON_METHOD, pairing: 'seeds (the same seed: the same split, V and initialisation); values are top-1 accuracies as fractions' },
+    comparison_method: {
+      ...COMPARISON_METHOD,
+      pairing: plan
+        ? '(seed, fold) units: the same fold holds out the same test groups/examples, and the same seed draws the same V, initialisation and batch order within it; values are top-1 accuracies as fractions'
+        : 'seeds (the same seed: the same split, V and initialisation); values are top-1 accuracies as fractions',
+    },
     regime,
-    validation: Object.fromEntries(seedsRun.map((sd) => [String(sd), results.find((r) => r.seed === sd)?.validation ?? null])),
-    config: { seeds: seedsRun, quick, ...opts, encoders },
-    runs: results.map((r) => ({ name: r.name, seed: r.seed, top1: r.top1, top5: r.top5, weights: r.weights, validation: r.validation, testHeads: r.testHeads, estimates: r.estimates, history: r.history })),
+    folds: plan ? {
+      k: plan.k, by: plan.by, seed: FOLD_SEED,
+      folds: plan.folds.map((f) => ({ fold: f.fold, ...(f.testGroups ? { test_groups: f.testGroups } : {}), train: foldSizes.get(f.fold)?.train ?? f.train.length, test: f.test.length })),
+      regime: foldRegime,
+    } : null,
+    per_fold: plan ? perFold : null,
+    validation: Object.fromEntries(
+      plan
+        ? foldsRun.flatMap((f) => seedsRun.map((sd) => [`f${f}/s${sd}`, results.find((r) => r.seed === sd && r.fold === f)?.validation ?? null]))
+        : seedsRun.map((sd) => [String(sd), results.find((r) => r.seed === sd)?.validation ?? null]),
+    ),
+    config: { seeds: seedsRun, ...(plan ? { folds: plan.k } : {}), quick, ...opts, encoders },
+    runs: results.map((r) => ({ name: r.name, seed: r.seed, ...(r.fold !== undefined ? { fold: r.fold } : {}), top1: r.top1, top5: r.top5, weights: r.weights, validation: r.validation, testHeads: r.testHeads, estimates: r.estimates, history: r.history })),
     command: `blendwarp gblend ${argv.join(' ')}`,
   };
   await writeFile(join(out, 'results.json'), JSON.stringify(json, null, 1));
-  const first = results.filter((r) => r.seed === 1);
+  const first = results.filter((r) => r.seed === 1 && (r.fold ?? 1) === (foldsRun[0] ?? 1));
   await writeFile(join(out, 'weights.svg'), weightsChart(first));
   await writeFile(join(out, 'losses.svg'), lossChart(first));
   await writeFile(join(out, 'ogr.svg'), ogrChart(first));

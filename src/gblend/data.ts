@@ -4,6 +4,8 @@
 import { parseWav, toMono } from '../io/wav.js';
 import { logSpectrogramImage, type SpectrogramOptions } from './features.js';
 import type { MnistDigits } from './mnist-source.js';
+import type { FoldSource } from './folds.js';
+import { Rng } from '../ops/create.js';
 
 export interface Modality {
   name: string;
@@ -258,28 +260,9 @@ const FSDD_NAME = /^(\d)_([A-Za-z0-9-]+)_(\d+)\.wav$/;
  */
 export function buildAvMnist(recordings: Recording[], digits: MnistDigits, opts: AvMnistOptions = {}, u: Uniform): TrainTest {
   const reuse = opts.reuse ?? 1;
-  const parsed = recordings.map((r) => {
-    const base = r.name.split('/').pop()!;
-    const m = FSDD_NAME.exec(base);
-    if (!m) throw new Error(`${r.name}: not an FSDD file name (expected <digit>_<speaker>_<index>.wav)`);
-    return { ...r, digit: Number(m[1]), speaker: m[2]!, index: Number(m[3]) };
-  });
-  if (parsed.length === 0) throw new Error('AV-MNIST: no recordings given');
-  const speakers = [...new Set(parsed.map((p) => p.speaker))].sort();
-  if (speakers.length < 2) throw new Error(`AV-MNIST: needs recordings of at least 2 speakers (one for testing), got ${speakers.join(', ')}`);
+  const { chosen, feats, speakers, spec, audioShape } = fsddClips(recordings, opts);
   const testSpeakers = opts.testSpeakers ?? [speakers[speakers.length - 1]!];
   for (const s of testSpeakers) if (!speakers.includes(s)) throw new Error(`AV-MNIST: test speaker "${s}" has no recordings (speakers: ${speakers.join(', ')})`);
-  let chosen = parsed.sort((a, b) => (a.speaker < b.speaker ? -1 : a.speaker > b.speaker ? 1 : a.digit - b.digit || a.index - b.index));
-  if (opts.clipsPerSpeakerDigit) {
-    const seen = new Map<string, number>();
-    chosen = chosen.filter((p) => { const key = `${p.speaker}/${p.digit}`; const c = seen.get(key) ?? 0; seen.set(key, c + 1); return c < opts.clipsPerSpeakerDigit!; });
-  }
-  const spec = { nFft: 256, hop: 64, nMels: 32, frames: 32, ...opts.spectrogram };
-  const feats = chosen.map((p) => {
-    const audio = parseWav(p.bytes, p.name);
-    return logSpectrogramImage(toMono(audio), audio.sampleRate, spec);
-  });
-  const audioShape = feats[0]!.shape;
   const build = (test: boolean): Dataset => {
     const items = chosen.map((p, i) => ({ p, i })).filter(({ p }) => testSpeakers.includes(p.speaker) === test);
     const n = items.length * reuse;
@@ -312,6 +295,77 @@ export function buildAvMnist(recordings: Recording[], digits: MnistDigits, opts:
   return { train, test, notes };
 }
 
+interface FsddClip extends Recording { digit: number; speaker: string; index: number }
+
+/** The FSDD clips to use (sorted by speaker, digit, index; capped per speaker and digit) and their audio features. */
+function fsddClips(recordings: Recording[], opts: AvMnistOptions): { chosen: FsddClip[]; feats: { data: Float32Array; shape: readonly [number, number] }[]; speakers: string[]; spec: SpectrogramOptions & { nMels: number; frames: number }; audioShape: readonly [number, number] } {
+  const parsed = recordings.map((r) => {
+    const base = r.name.split('/').pop()!;
+    const m = FSDD_NAME.exec(base);
+    if (!m) throw new Error(`${r.name}: not an FSDD file name (expected <digit>_<speaker>_<index>.wav)`);
+    return { ...r, digit: Number(m[1]), speaker: m[2]!, index: Number(m[3]) };
+  });
+  if (parsed.length === 0) throw new Error('AV-MNIST: no recordings given');
+  const speakers = [...new Set(parsed.map((p) => p.speaker))].sort();
+  if (speakers.length < 2) throw new Error(`AV-MNIST: needs recordings of at least 2 speakers (one for testing), got ${speakers.join(', ')}`);
+  let chosen = parsed.sort((a, b) => (a.speaker < b.speaker ? -1 : a.speaker > b.speaker ? 1 : a.digit - b.digit || a.index - b.index));
+  if (opts.clipsPerSpeakerDigit) {
+    const seen = new Map<string, number>();
+    chosen = chosen.filter((p) => { const key = `${p.speaker}/${p.digit}`; const c = seen.get(key) ?? 0; seen.set(key, c + 1); return c < opts.clipsPerSpeakerDigit!; });
+  }
+  const spec = { nFft: 256, hop: 64, nMels: 32, frames: 32, ...opts.spectrogram };
+  const feats = chosen.map((p) => {
+    const audio = parseWav(p.bytes, p.name);
+    return logSpectrogramImage(toMono(audio), audio.sampleRate, spec);
+  });
+  return { chosen, feats, speakers, spec, audioShape: feats[0]!.shape };
+}
+
+/**
+ * AV-MNIST pooled over every speaker, for --folds K over speakers (folds.ts: sorted speaker names,
+ * a fixed seeded shuffle, round-robin). Images stay disjoint between a fold's training and test
+ * data: each digit's MNIST pool is cut into K parts, and the clips of a speaker in fold f are
+ * paired with images of part f only. PCA removal, noise and standardisation are fitted per fold on
+ * its training rows (the fold's prepare). `opts.testSpeakers` does not apply (the folds choose them).
+ */
+export function avMnistFoldSource(recordings: Recording[], digits: MnistDigits, opts: AvMnistOptions, speakerFold: (speakers: string[]) => Map<string, number>, k: number, u: Uniform): FoldSource {
+  if (opts.testSpeakers) throw new Error('AV-MNIST with --folds: the folds choose the test speakers; --test-speakers does not apply');
+  const reuse = opts.reuse ?? 1;
+  const { chosen, feats, speakers, spec, audioShape } = fsddClips(recordings, opts);
+  const foldOf = speakerFold(speakers);
+  const n = chosen.length * reuse, fsz = audioShape[0] * audioShape[1];
+  const audio = new Float32Array(n * fsz), image = new Float32Array(n * 784);
+  const labels = new Int32Array(n), groups = new Int32Array(n);
+  let row = 0;
+  chosen.forEach((p, i) => {
+    const pool = digits.counts[p.digit]!, f = foldOf.get(p.speaker)!;
+    const lo = Math.floor((f * pool) / k), hi = Math.floor(((f + 1) * pool) / k);
+    if (hi <= lo) throw new Error(`AV-MNIST with --folds ${k}: digit ${p.digit} has ${pool} images, too few for ${k} disjoint parts`);
+    for (let r = 0; r < reuse; r++) {
+      const pick = lo + Math.floor(u() * (hi - lo));
+      image.set(digits.images[p.digit]!.subarray(pick * 784, (pick + 1) * 784), row * 784);
+      audio.set(feats[i]!.data, row * fsz);
+      labels[row] = p.digit; groups[row] = speakers.indexOf(p.speaker);
+      row++;
+    }
+  });
+  const all: Dataset = {
+    modalities: [{ name: 'image', shape: [28, 28], data: image }, { name: 'audio', shape: [...audioShape], data: audio }],
+    classes: 10, classNames: Array.from({ length: 10 }, (_, d) => String(d)), labels, groups, groupNames: speakers,
+  };
+  return {
+    all,
+    prepare: (train, test, fold) => {
+      const notes: string[] = [];
+      const rng = new Rng(7919 * fold + 1);
+      degradeImages(train, test, 0, opts, () => rng.uniform(), notes);
+      standardize(train, [test]);
+      return notes;
+    },
+    notes: [`AV-MNIST pooled for cross-validation over speakers: ${n} examples of ${speakers.length} speakers (${speakers.join(', ')}); each clip paired with ${reuse} image(s) from its fold's part of each digit's MNIST images; audio ${spec.nMels > 0 ? `log-mel ${spec.nMels}` : 'log-spectrogram'} x ${spec.frames} frames`],
+  };
+}
+
 function degradeImages(train: Dataset, test: Dataset, mi: number, opts: { imageNoise?: number; pcaRemove?: number }, u: Uniform, notes: string[]): void {
   const m = train.modalities[mi]!, dim = rowSize(m);
   if (opts.pcaRemove) {
@@ -339,6 +393,41 @@ export interface TwoViewOptions {
   rightPcaRemove?: number;
   /** Noise on the right half (std). */
   rightNoise?: number;
+}
+
+/**
+ * The default data pooled for --folds (stratified K folds, folds.ts): the first `perClass` of each
+ * digit's shipped images; each fold degrades (the same noise and PCA removal as buildTwoViewMnist,
+ * PCA fitted on the fold's training rows) and standardises its copies.
+ */
+export function twoViewMnistFoldSource(digits: MnistDigits, perClass: number, opts: TwoViewOptions = {}): FoldSource {
+  const n = 10 * perClass, left = new Float32Array(n * 392), right = new Float32Array(n * 392), labels = new Int32Array(n);
+  let row = 0;
+  for (let d = 0; d < 10; d++) {
+    if (perClass > digits.counts[d]!) throw new Error(`two-view MNIST: digit ${d} has ${digits.counts[d]} images, ${perClass} were asked for`);
+    const src = digits.images[d]!;
+    for (let i = 0; i < perClass; i++) {
+      const off = i * 784;
+      for (let y = 0; y < 28; y++) for (let x = 0; x < 14; x++) {
+        left[row * 392 + y * 14 + x] = src[off + y * 28 + x]!;
+        right[row * 392 + y * 14 + x] = src[off + y * 28 + 14 + x]!;
+      }
+      labels[row++] = d;
+    }
+  }
+  const all: Dataset = { modalities: [{ name: 'left', shape: [28, 14], data: left }, { name: 'right', shape: [28, 14], data: right }], classes: 10, classNames: Array.from({ length: 10 }, (_, d) => String(d)), labels };
+  return {
+    all,
+    prepare: (train, test, fold) => {
+      const notes: string[] = [];
+      const rng = new Rng(7919 * fold + 2), u = () => rng.uniform();
+      degradeImages(train, test, 0, { imageNoise: opts.leftNoise ?? 0.4 }, u, notes);
+      degradeImages(train, test, 1, { pcaRemove: opts.rightPcaRemove ?? 5, imageNoise: opts.rightNoise ?? 0.2 }, u, notes);
+      standardize(train, [test]);
+      return notes;
+    },
+    notes: [`two-view MNIST pooled for cross-validation: ${perClass} images per class (${n} examples); views: left half, right half`],
+  };
 }
 
 /**

@@ -16,3 +16,4 @@ export { parseWav, toMono, encodeWav, WavError, type WavAudio } from '../io/wav.
 export { parseIdx, IdxError, type IdxArray } from '../io/idx.js';
 export { parseNpy, parseNpz, npyToFloat32, encodeNpy, NpyError, type NpyArray } from '../io/npy.js';
 export { parseManifest, type Manifest, type ManifestModality, type ManifestExample } from '../io/manifest.js';
+export * from './folds.js';

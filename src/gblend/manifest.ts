@@ -7,10 +7,40 @@ import { npyToFloat32, parseNpy, parseNpz } from '../io/npy.js';
 import { parseWav, toMono } from '../io/wav.js';
 import { checkClassesPresent, firstNonFinite, standardize, subset, validateDataset, type Dataset, type TrainTest } from './data.js';
 import { logSpectrogramImage } from './features.js';
+import type { FoldSource } from './folds.js';
 
 export type ReadFile = (path: string) => Promise<Uint8Array>;
 
 export async function loadManifestDataset(man: Manifest, read: ReadFile, source = 'manifest.json'): Promise<TrainTest> {
+  const { all, perFeature } = await loadManifestAll(man, read, source);
+  const modalities = all.modalities;
+  const pick = (s: 'train' | 'test') => Int32Array.from(man.examples.flatMap((e, i) => (e.split === s ? [i] : [])));
+  const trainIdx = pick('train'), testIdx = pick('test');
+  if (testIdx.length === 0) throw new Error(`${source}: no example has "split": "test" (mark the test examples)`);
+  const train = subset(all, trainIdx), test = subset(all, testIdx);
+  checkClassesPresent(train, `${source} training`);
+  standardize(train, [test], perFeature);
+  return { train, test, notes: [`${source}: ${train.labels.length} training and ${test.labels.length} test examples; modalities ${modalities.map((m) => `${m.name} [${m.shape.join('x')}]`).join(', ')}; standardised with the training rows' statistics (${standardisationOf(all, perFeature)})`] };
+}
+
+const standardisationOf = (all: Dataset, perFeature: boolean[]): string => all.modalities.map((m, i) => `${m.name}: ${perFeature[i] ? 'per feature' : 'one mean/std'}`).join(', ');
+
+/**
+ * Every example of the manifest pooled (its "split" ignored), for --folds: each fold standardises its
+ * copies with its own training rows' statistics (per feature for vector npy/npz features).
+ */
+export async function loadManifestFoldSource(man: Manifest, read: ReadFile, source = 'manifest.json'): Promise<FoldSource> {
+  const { all, perFeature } = await loadManifestAll(man, read, source);
+  const std = standardisationOf(all, perFeature);
+  return {
+    all,
+    prepare: (train, test) => { standardize(train, [test], perFeature); return [`standardised with this fold's training rows' statistics (${std})`]; },
+    notes: [`${source}: ${all.labels.length} examples pooled for cross-validation (the manifest's "split" is not used with --folds); modalities ${all.modalities.map((m) => `${m.name} [${m.shape.join('x')}]`).join(', ')}`],
+  };
+}
+
+/** Every example of the manifest, read and checked, not standardised; which modalities are standardised per feature. */
+async function loadManifestAll(man: Manifest, read: ReadFile, source: string): Promise<{ all: Dataset; perFeature: boolean[] }> {
   const readOr = async (path: string, what: string): Promise<Uint8Array> => {
     try { return await read(path); } catch (e) { throw new Error(`${source}: ${what}: cannot read "${path}" (${e instanceof Error ? e.message : String(e)})`); }
   };
@@ -78,12 +108,5 @@ export async function loadManifestDataset(man: Manifest, read: ReadFile, source 
     groupNames: groupNames.length ? groupNames : undefined,
   };
   validateDataset(all, source);
-  const pick = (s: 'train' | 'test') => Int32Array.from(man.examples.flatMap((e, i) => (e.split === s ? [i] : [])));
-  const trainIdx = pick('train'), testIdx = pick('test');
-  if (testIdx.length === 0) throw new Error(`${source}: no example has "split": "test" (mark the test examples)`);
-  const train = subset(all, trainIdx), test = subset(all, testIdx);
-  checkClassesPresent(train, `${source} training`);
-  standardize(train, [test], perFeature);
-  const std = modalities.map((m, i) => `${m.name}: ${perFeature[i] ? 'per feature' : 'one mean/std'}`).join(', ');
-  return { train, test, notes: [`${source}: ${train.labels.length} training and ${test.labels.length} test examples; modalities ${modalities.map((m) => `${m.name} [${m.shape.join('x')}]`).join(', ')}; standardised with the training rows' statistics (${std})`] };
+  return { all, perFeature };
 }

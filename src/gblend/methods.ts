@@ -3,10 +3,12 @@
 // Jobs checkpoint after every epoch into a BlobStore (safetensors + JSON state), so a run that is
 // interrupted resumes where it stopped, with the same numbers (every random draw is derived from
 // (seed, job, epoch)).
+import { DeviceLostError } from '../backend/backend.js';
 import { MemoryStore, type BlobStore } from '../io/checkpoint-store.js';
 import { encodeCheckpoint, restoreCheckpoint } from '../nn/checkpoint.js';
 import { decodeSafetensors } from '../io/safetensors.js';
 import { Rng } from '../ops/create.js';
+import { getBackend } from '../tensor/engine.js';
 import { checkClassesPresent, groupedSplit, rowSize, stratifiedSplit, subset, type Dataset } from './data.js';
 import type { HeadMetrics } from './metrics.js';
 import { softmaxRows } from './metrics.js';
@@ -84,6 +86,8 @@ export interface MethodResult {
   testHeads?: Record<string, HeadMetrics>;
   /** The held-out V of this seed: group names (grouped V) or the number of examples. */
   validation?: { groups?: string[]; examples: number };
+  /** With --folds: the fold (1-based) whose test set this result is measured on. */
+  fold?: number;
 }
 
 interface JobState {
@@ -155,17 +159,21 @@ async function trainJob(id: string, cfg: ModelConfig, splits: Splits, tc: TrainC
   const model = new BlendModel(cfg, new Rng(tc.seed));
   const opt = makeOptimizer(tc);
   let state: JobState = { epoch: 0, done: false, weights: null, history: [], estimates: [] };
+  // For a lost device: the epoch being trained and the epoch of the last checkpoint in the store.
+  let running = 0, savedAt: number | null = null;
   try {
     const saved = await store.load(fileOf(id));
     if (saved) {
       const meta = restoreCheckpoint(saved, model.params, opt, `checkpoint ${fileOf(id)}`);
       if (meta['gblend.model'] !== JSON.stringify(cfg)) throw new Error(`checkpoint ${fileOf(id)} was written for another model configuration; use another --out directory or delete it`);
       state = JSON.parse(meta['gblend.state']!) as JobState;
+      savedAt = state.epoch;
     } else if (init) {
       for (const [name, t] of model.params.byName) { const v = init.get(name); if (v) t.storage.backend.write(t.storage, v); }
     }
     const salt = [...id].reduce((h, ch) => (Math.imul(h, 31) + ch.charCodeAt(0)) | 0, 7) & 0xffff;
     while (!state.done && state.epoch < epochs) {
+      running = state.epoch + 1;
       const est = await schedule(state.epoch, model, state);
       if (est) { state.weights = est.weights; state.estimates.push(est); ctx.onProgress?.({ type: 'weights', job: id, estimate: est }); }
       const w = state.weights!;
@@ -180,10 +188,16 @@ async function trainJob(id: string, cfg: ModelConfig, splits: Splits, tc: TrainC
       state.done = state.epoch >= epochs;
       ctx.onProgress?.({ type: 'epoch', job: id, record });
       await store.save(fileOf(id), await encodeCheckpoint(model.params, opt, { 'gblend.state': JSON.stringify(state), 'gblend.model': JSON.stringify(cfg) }));
+      savedAt = state.epoch;
     }
     return { model, state };
   } catch (e) {
     model.dispose();
+    if (e instanceof DeviceLostError && !e.message.startsWith('job ')) {
+      // The parameters went with the device: what survives is the last checkpoint in the store.
+      const kept = savedAt === null ? 'no checkpoint of it was written yet' : `its checkpoint ${fileOf(id)} of epoch ${savedAt} is kept: run again (on any backend; the CLI: the same --out) to resume from it`;
+      throw new DeviceLostError(`job ${id}: the ${getBackend().name} device was lost during epoch ${running} of ${epochs} (${e.reason}); ${kept}`, e.reason);
+    }
     throw e;
   } finally {
     opt.dispose();
@@ -201,7 +215,17 @@ export async function runMethod(name: string, train: Dataset, test: Dataset, opt
   if (isMultiModal(name) && train.modalities.length < 2) {
     throw new Error(`${name}: needs two or more modalities, the data has one (${train.modalities.map((m) => m.name).join(', ')}); only uni:<modality> runs on it`);
   }
-  const r = await runMethodInner(METHOD_ALIASES[name] ?? name, train, test, opts, seed, ctx);
+  let r: MethodResult;
+  try {
+    r = await runMethodInner(METHOD_ALIASES[name] ?? name, train, test, opts, seed, ctx);
+  } catch (e) {
+    if (e instanceof DeviceLostError) {
+      // Name the method and seed; a loss outside a training job (evaluation of the trained model) keeps every checkpoint.
+      const what = e.message.startsWith('job ') ? e.message : `the ${getBackend().name} device was lost after training, while evaluating (${e.reason}); every finished epoch is in its checkpoint: run again to resume`;
+      throw new DeviceLostError(`${name} (seed ${seed}): ${what}`, e.reason);
+    }
+    throw e;
+  }
   return { ...r, name, validation: validationOf(makeSplits(train, opts, seed)) };
 }
 
@@ -408,14 +432,18 @@ async function runMethodInner(name: string, train: Dataset, test: Dataset, opts:
   } finally { model.dispose(); }
 }
 
-export interface Aggregate { name: string; top1: number; top1_std: number; top5: number; top5_std: number; mAP?: number; mAUC?: number; weights: Record<string, number> | null; seeds: number }
+/**
+ * Mean and std of a method over its runs: over seeds, or with folds over (seed, fold) units; `seeds`
+ * counts the distinct seeds and `folds` (with folds only) the distinct folds.
+ */
+export interface Aggregate { name: string; top1: number; top1_std: number; top5: number; top5_std: number; mAP?: number; mAUC?: number; weights: Record<string, number> | null; seeds: number; folds?: number }
 
 const meanStd = (v: number[]): [number, number] => {
   const m = v.reduce((a, b) => a + b, 0) / v.length;
   return [m, v.length > 1 ? Math.sqrt(v.reduce((a, b) => a + (b - m) ** 2, 0) / (v.length - 1)) : 0];
 };
 
-/** Mean and sample standard deviation over seeds; weights averaged over seeds. */
+/** Mean and sample standard deviation over seeds (or (seed, fold) units); weights averaged likewise. */
 export function aggregate(results: MethodResult[]): Aggregate[] {
   const names = [...new Set(results.map((r) => r.name))];
   return names.map((name) => {
@@ -423,7 +451,8 @@ export function aggregate(results: MethodResult[]): Aggregate[] {
     const [top1, top1_std] = meanStd(rs.map((r) => r.top1)), [top5, top5_std] = meanStd(rs.map((r) => r.top5));
     const withW = rs.filter((r) => r.weights);
     const weights = withW.length ? Object.fromEntries(Object.keys(withW[0]!.weights!).map((h) => [h, meanStd(withW.map((r) => r.weights![h]!))[0]])) : null;
-    const out: Aggregate = { name, top1, top1_std, top5, top5_std, weights, seeds: rs.length };
+    const folds = new Set(rs.flatMap((r) => (r.fold === undefined ? [] : [r.fold]))).size;
+    const out: Aggregate = { name, top1, top1_std, top5, top5_std, weights, seeds: folds ? new Set(rs.map((r) => r.seed)).size : rs.length, ...(folds ? { folds } : {}) };
     if (rs[0]!.mAP !== undefined) { out.mAP = meanStd(rs.map((r) => r.mAP!))[0]; out.mAUC = meanStd(rs.map((r) => r.mAUC!))[0]; }
     return out;
   });

@@ -1,10 +1,13 @@
-// Paired comparisons for results.json (both pipelines): Wilcoxon signed-rank test (the npm package
-// @stdlib/stats-wilcoxon: exact null distribution when n <= 50 non-zero differences without ties,
-// otherwise the normal approximation with the tie correction of the variance and a continuity
-// correction; zero differences are dropped, Wilcoxon's convention) and a 95% bootstrap percentile
-// interval of the mean difference (seeded, so a rerun prints the same interval).
+// Paired comparisons for results.json (both pipelines): Wilcoxon signed-rank test (./wilcoxon.ts:
+// exact null distribution when n <= 50 non-zero differences without ties, otherwise the normal
+// approximation with the tie correction of the variance and a continuity correction; zero
+// differences are dropped, Wilcoxon's convention) and a 95% bootstrap percentile interval of the mean
+// difference (seeded with the project's host generator Rng, so a rerun prints the same interval).
 // Pure numbers in, numbers out: no tensors, no I/O (used by src/synth and src/gblend alike).
-import wilcoxon from '@stdlib/stats-wilcoxon';
+import { Rng } from '../ops/create.js';
+import { wilcoxonSignedRank } from './wilcoxon.js';
+
+export { wilcoxonSignedRank, signedRankCounts, normalSf, type WilcoxonResult } from './wilcoxon.js';
 
 /** One paired comparison, the results.json contract: a minus b over n pairs. */
 export interface Comparison {
@@ -23,45 +26,15 @@ export interface Comparison {
 
 /** What every `comparisons` entry's numbers mean (written beside them in results.json). */
 export const COMPARISON_METHOD = {
-  test: 'two-sided Wilcoxon signed-rank on the paired differences a - b (@stdlib/stats-wilcoxon): exact null distribution when there are <= 50 non-zero differences and no ties; otherwise normal approximation with tie-corrected variance and continuity correction; zero differences dropped (Wilcoxon)',
-  ci95: 'bootstrap percentile interval (2.5%, 97.5%) of the mean difference, 10000 resamples of the pairs, seed 1',
+  test: 'two-sided Wilcoxon signed-rank on the paired differences a - b (src/stats/wilcoxon.ts, as scipy.stats.wilcoxon with zero_method=\'wilcox\', correction=True): exact null distribution when there are <= 50 non-zero differences and no ties; otherwise normal approximation with tie-corrected variance and continuity correction; zero differences dropped (Wilcoxon)',
+  ci95: 'bootstrap percentile interval (2.5%, 97.5%) of the mean difference, 10000 resamples of the pairs, generator Rng(1) of src/ops/create.ts',
 } as const;
-
-export interface WilcoxonResult { p: number; statistic: number; exact: boolean; nNonZero: number }
-
-/** Two-sided Wilcoxon signed-rank test of the differences d (statistic = W+, sum of positive ranks). */
-export function wilcoxonSignedRank(d: ArrayLike<number>): WilcoxonResult {
-  const x = Array.from(d);
-  if (x.some((v) => !Number.isFinite(v))) throw new Error('wilcoxonSignedRank: differences must be finite numbers');
-  const nz = x.filter((v) => v !== 0);
-  if (nz.length === 0) return { p: 1, statistic: 0, exact: false, nNonZero: 0 };
-  if (x.length < 2) throw new Error('wilcoxonSignedRank: needs at least 2 pairs');
-  const abs = nz.map(Math.abs).sort((a, b) => a - b);
-  const ties = abs.some((v, i) => i > 0 && v === abs[i - 1]);
-  const exact = nz.length === x.length && !ties && nz.length <= 50;
-  // The package needs 2 values after dropping zeros too; one non-zero difference: p = 1 (rank 1 of 1).
-  if (nz.length < 2) return { p: 1, statistic: nz[0]! > 0 ? 1 : 0, exact: false, nNonZero: nz.length };
-  const r = wilcoxon(x, { alternative: 'two-sided', zeroMethod: 'wilcox', correction: true });
-  return { p: Math.min(1, r.pValue), statistic: r.statistic, exact, nNonZero: nz.length };
-}
-
-/** Small seeded PRNG (mulberry32) for the bootstrap. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** 95% bootstrap percentile interval of the mean of d. */
 export function bootstrapMeanCi(d: ArrayLike<number>, resamples = 10000, seed = 1): [number, number] {
   const n = d.length;
   if (n === 0) return [NaN, NaN];
-  const rand = mulberry32(seed);
+  const rng = new Rng(seed), rand = () => rng.uniform();
   const means = new Float64Array(resamples);
   for (let b = 0; b < resamples; b++) {
     let s = 0;

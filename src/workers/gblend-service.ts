@@ -3,7 +3,7 @@
 // blend weights at a checkpoint), evaluate (a checkpoint on test data), estimateHead (one of the k + 1
 // independent GB_Estimate runs, for a pool of workers), cancel. Progress arrives through a callback
 // and checkpoints go to a BlobStore, both passed as comlink proxies by the caller.
-import { init, type BackendName } from '../index.js';
+import { info as runtimeInfo, init, type BackendName, type RuntimeInfo } from '../index.js';
 import type { BlobStore } from '../io/checkpoint-store.js';
 import { MemoryStore } from '../io/checkpoint-store.js';
 import { restoreCheckpoint } from '../nn/checkpoint.js';
@@ -31,6 +31,8 @@ export interface HeadRequest { modelConfig: ModelConfig; snapshot: Map<string, F
 
 export interface GBlendService {
   init(backend?: BackendName | 'auto'): Promise<string>;
+  /** The worker's runtime and backend (`info()` run inside the worker). */
+  info(): Promise<RuntimeInfo>;
   train(req: TrainRequest, store?: BlobStore, onProgress?: (e: ProgressEvent) => void): Promise<MethodResult>;
   estimate(req: EstimateRequest, store?: BlobStore, onProgress?: (e: ProgressEvent) => void): Promise<{ weights: number[]; dO: number[]; dG: number[] }>;
   evaluate(checkpoint: string, test: Dataset, store: BlobStore): Promise<Record<string, HeadMetrics>>;
@@ -46,6 +48,7 @@ export function createGBlendService(): GBlendService {
   const signal = () => controller.signal;
   return {
     async init(backend = 'wasm') { return (await init(backend)).name; },
+    info() { return runtimeInfo(); },
     async train(req, store, onProgress) {
       await init('auto');
       return runMethod(req.method, req.train, req.test, req.options, req.seed, { store: store ?? new MemoryStore(), signal: signal(), onProgress });

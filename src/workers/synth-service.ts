@@ -4,7 +4,7 @@
 // saved, and running the stage again resumes). Volumes come back as transferable typed arrays with
 // their voxel-to-world affine, ready for a viewer such as niivue.
 import * as Comlink from 'comlink';
-import { init, type BackendName } from '../index.js';
+import { info as runtimeInfo, init, type BackendName, type RuntimeInfo } from '../index.js';
 import type { BlobStore } from '../io/checkpoint-store.js';
 import { MemoryStore } from '../io/checkpoint-store.js';
 import { phantomData, prepareData, type InputFiles } from '../synth/data.js';
@@ -62,6 +62,11 @@ export class SynthService {
   }
 
   private onProgress: ProgressFn | null = null;
+
+  /** The worker's runtime and backend (`info()` run inside the worker; backend null before prepare). */
+  info(): Promise<RuntimeInfo> {
+    return runtimeInfo();
+  }
 
   /**
    * Runs `stage` (and the stages before it that have not run). Returns results.json's object after
