@@ -1,4 +1,4 @@
-// AdaGrad, in place. Params (the struct below, in order): 0 t0, 1 n, 2 lr, 3 eps, 4 weightDecay.
+// AdaGrad, in place. Params (the struct below, in order): t0, n, lr, eps, weightDecay.
 struct Params { t0: u32, n: u32, lr: f32, eps: f32, weightDecay: f32 }
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read_write> param: array<f32>;

@@ -1,5 +1,5 @@
 // Adam / AdamW with the bias corrections folded into lrT and epsT, in place.
-// Params (the struct below, in order): 0 t0, 1 n, 2 lrT, 3 beta1, 4 beta2, 5 epsT, 6 weightDecay, 7 decoupledLr.
+// Params (the struct below, in order): t0, n, lrT, beta1, beta2, epsT, weightDecay, decoupledLr.
 struct Params { t0: u32, n: u32, lrT: f32, beta1: f32, beta2: f32, epsT: f32, weightDecay: f32, decoupledLr: f32 }
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read_write> param: array<f32>;

@@ -1,4 +1,4 @@
-// x [rows, cols] -> out i32 [rows]: index of the first maximum. Params (the struct below, in order): 0 t0, 1 n, 2 cols.
+// x [rows, cols] -> out i32 [rows]: index of the first maximum. Params (the struct below, in order): t0, n, cols.
 struct Params { t0: u32, n: u32, cols: u32 }
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> x: array<f32>;

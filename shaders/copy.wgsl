@@ -1,4 +1,4 @@
-// dst[dOff + i] = src[sOff + i] (32-bit words). Params (the struct below, in order): 0 t0, 1 n, 2 sOff, 3 dOff (relative to the windows).
+// dst[dOff + i] = src[sOff + i] (32-bit words). Params (the struct below, in order): t0, n, sOff, dOff (relative to the windows).
 struct Params { t0: u32, n: u32, sOff: u32, dOff: u32 }
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> src: array<u32>;

@@ -1,4 +1,4 @@
-// out[i] = bits. Params (the struct below, in order): 0 t0, 1 n, 2 bits.
+// out[i] = bits. Params (the struct below, in order): t0, n, bits.
 struct Params { t0: u32, n: u32, bits: u32 }
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read_write> out: array<u32>;

@@ -1,4 +1,4 @@
-// x as [outer, axisLen, inner]; out[o, i, :] = x[o, idx[i], :]. Params (the struct below, in order): 0 t0, 1 n, 2 axisLen, 3 inner, 4 nIdx.
+// x as [outer, axisLen, inner]; out[o, i, :] = x[o, idx[i], :]. Params (the struct below, in order): t0, n, axisLen, inner, nIdx.
 struct Params { t0: u32, n: u32, axisLen: u32, inner: u32, nIdx: u32 }
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> x: array<u32>;

@@ -1,5 +1,5 @@
 // counts [numLabels, 3] += (|pred == l and truth == l|, |pred == l|, |truth == l|). Integer atomics
-// (core WebGPU) give the same counts in any order. Params (the struct below, in order): 0 t0, 1 n, 2 numLabels.
+// (core WebGPU) give the same counts in any order. Params (the struct below, in order): t0, n, numLabels.
 struct Params { t0: u32, n: u32, numLabels: i32 }
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> pred: array<i32>;

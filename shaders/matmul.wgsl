@@ -1,6 +1,6 @@
 // out[bi] = A[bi] @ B[bi], A and B read through (row, column, batch) strides so transposes cost nothing.
-// One thread per output element. Params (the struct below, in order): 0 t0, 1 n, 2 m, 3 k, 4 ncols, 5 aRow, 6 aCol, 7 aBatch,
-// 8 bRow, 9 bCol, 10 bBatch.
+// One thread per output element. Params (the struct below, in order): t0, n, m, k, ncols, aRow, aCol, aBatch,
+// bRow, bCol, bBatch.
 struct Params { t0: u32, n: u32, m: u32, k: u32, ncols: u32, aRow: u32, aCol: u32, aBatch: u32, bRow: u32, bCol: u32, bBatch: u32 }
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> a: array<f32>;

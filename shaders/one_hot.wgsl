@@ -1,4 +1,4 @@
-// out[i, c] = idx[i] == c ? on : off. Params (the struct below, in order): 0 t0, 1 n, 2 depth, 3 on, 4 off.
+// out[i, c] = idx[i] == c ? on : off. Params (the struct below, in order): t0, n, depth, on, off.
 struct Params { t0: u32, n: u32, depth: u32, on: f32, off: f32 }
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> idx: array<i32>;

@@ -1,5 +1,5 @@
-// Max (OP 0) or average (OP 1) pooling, window = stride = f per axis. Params (the struct below, in order): 0 t0, 1 n, 2..12 geometry,
-// 13 xBase, 14 yBase (first elements of the bound windows: large tensors run in D slabs).
+// Max (OP 0) or average (OP 1) pooling, window = stride = f per axis. Params (the struct below, in order): t0, n, geometry (batches, d, h, w, c, fd, fh, fw, od, oh, ow),
+// xBase, yBase (first elements of the bound windows: large tensors run in D slabs).
 struct Params { t0: u32, n: u32, batches: u32, d: u32, h: u32, w: u32, c: u32, fd: u32, fh: u32, fw: u32, od: u32, oh: u32, ow: u32, xBase: u32, yBase: u32 }
 @group(0) @binding(0) var<uniform> p: Params;
 override OP: u32 = 0u;

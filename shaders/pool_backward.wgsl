@@ -1,6 +1,6 @@
 // Adjoint of pooling, one thread per input voxel (gather): max routes dy to the FIRST maximum of the
-// window in (z, y, x) scan order; voxels beyond od * fd (etc.) get 0. Params (the struct below, in order): 0 t0, 1 n, 2..12 geometry,
-// 13 xBase, 14 dyBase, 15 dxBase.
+// window in (z, y, x) scan order; voxels beyond od * fd (etc.) get 0. Params (the struct below, in order): t0, n, geometry (batches, d, h, w, c, fd, fh, fw, od, oh, ow),
+// xBase, dyBase, dxBase.
 struct Params { t0: u32, n: u32, batches: u32, d: u32, h: u32, w: u32, c: u32, fd: u32, fh: u32, fw: u32, od: u32, oh: u32, ow: u32, xBase: u32, dyBase: u32, dxBase: u32 }
 @group(0) @binding(0) var<uniform> p: Params;
 override OP: u32 = 0u;

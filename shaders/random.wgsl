@@ -2,7 +2,7 @@
 // Element i of a stream is draw i: each thread jumps the seeded state ahead by its index with the
 // precomputed powers of the LCG (table: seeded state, inc, then (mult, plus) for 2^k steps, k < 32).
 // OP 0 uniform [p0, p1), 1 normal (mean p0, std p1; Box-Muller on draw pairs 2j, 2j + 1, one thread
-// per pair), 2 dropout mask (keep p0). Params (the struct below, in order): 0 t0, 1 n (elements in this window), 2 p0, 3 p1.
+// per pair), 2 dropout mask (keep p0). Params (the struct below, in order): t0, n (elements in this window), p0, p1.
 struct Params { t0: u32, n: u32, p0: f32, p1: f32 }
 @group(0) @binding(0) var<uniform> p: Params;
 override OP: u32 = 0u;

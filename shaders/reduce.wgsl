@@ -1,5 +1,5 @@
 // x viewed as [outer, r, inner] -> out [outer, inner], one thread per output (short r).
-// Params (the struct below, in order): 0 t0 (first output), 1 n, 2 xBase, 3 outBase, 4 r, 5 inner. OP 0 sum, 1 max, 2 min.
+// Params (the struct below, in order): t0 (first output), n, xBase, outBase, r, inner. OP 0 sum, 1 max, 2 min.
 struct Params { t0: u32, n: u32, xBase: u32, outBase: u32, r: u32, inner: u32 }
 @group(0) @binding(0) var<uniform> p: Params;
 override OP: u32 = 0u;

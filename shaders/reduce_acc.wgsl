@@ -1,5 +1,5 @@
 // acc = fold(acc, x) elementwise (sum, max, min): reductions whose inner extent alone exceeds a
-// binding fold one [inner] row after another. Params (the struct below, in order): 0 t0, 1 n. OP 0 sum, 1 max, 2 min.
+// binding fold one [inner] row after another. Params (the struct below, in order): t0, n. OP 0 sum, 1 max, 2 min.
 struct Params { t0: u32, n: u32 }
 @group(0) @binding(0) var<uniform> p: Params;
 override OP: u32 = 0u;

@@ -1,8 +1,8 @@
 // x viewed as [outer, r, inner] -> out [outer, nb, inner]: one workgroup per output and block of B
 // along r (nb = ceil(r / B)); each thread folds at most B / 256 values, then a tree over the workgroup.
 // Long sums run as several such passes (the host repeats until r <= B), so every sum is a tree of
-// short sequential runs and stays accurate without f64. Params (the struct below, in order): 0 t0 (first output), 1 n (workgroups
-// = outputs * nb), 2 xBase, 3 outBase, 4 r, 5 inner, 6 B, 7 nb. OP 0 sum, 1 max, 2 min.
+// short sequential runs and stays accurate without f64. Params (the struct below, in order): t0 (first output), n (workgroups
+// = outputs * nb), xBase, outBase, r, inner, B, nb. OP 0 sum, 1 max, 2 min.
 struct Params { t0: u32, n: u32, xBase: u32, outBase: u32, r: u32, inner: u32, B: u32, nb: u32 }
 @group(0) @binding(0) var<uniform> p: Params;
 override OP: u32 = 0u;

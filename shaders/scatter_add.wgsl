@@ -1,5 +1,5 @@
 // Adjoint of gather, as a gather (no atomics; duplicate indices sum in index order like the wasm kernel):
-// dx[o, j, k] += sum over i with idx[i] == j of dy[o, i, k]. Params (the struct below, in order): 0 t0, 1 n, 2 axisLen, 3 inner, 4 nIdx.
+// dx[o, j, k] += sum over i with idx[i] == j of dy[o, i, k]. Params (the struct below, in order): t0, n, axisLen, inner, nIdx.
 struct Params { t0: u32, n: u32, axisLen: u32, inner: u32, nIdx: u32 }
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> dy: array<f32>;

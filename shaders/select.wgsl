@@ -1,4 +1,4 @@
-// out = cond != 0 ? a : b. Params (the struct below, in order): 0 t0, 1 n.
+// out = cond != 0 ? a : b. Params (the struct below, in order): t0, n.
 struct Params { t0: u32, n: u32 }
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> cond: array<f32>;

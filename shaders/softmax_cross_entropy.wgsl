@@ -1,4 +1,4 @@
-// Per row: loss = logsumexp(logits) - logits[label]; probs = softmax(logits). Params (the struct below, in order): 0 t0, 1 rows, 2 classes.
+// Per row: loss = logsumexp(logits) - logits[label]; probs = softmax(logits). Params (the struct below, in order): t0, n (rows), classes.
 struct Params { t0: u32, n: u32, classes: u32 }
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> x: array<f32>;

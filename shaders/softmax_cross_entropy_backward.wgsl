@@ -1,4 +1,4 @@
-// dlogits[r, c] = (probs[r, c] - (c == label[r])) * dloss[r]. Params (the struct below, in order): 0 t0, 1 n, 2 classes.
+// dlogits[r, c] = (probs[r, c] - (c == label[r])) * dloss[r]. Params (the struct below, in order): t0, n, classes.
 struct Params { t0: u32, n: u32, classes: u32 }
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> probs: array<f32>;

@@ -1,4 +1,4 @@
-// out = op(x). Params (the struct below, in order): 0 t0, 1 n, 2 p0, 3 p1. OP codes: src/backend/op-table.ts (constants in opcodes.wgsl).
+// out = op(x). Params (the struct below, in order): t0, n, p0, p1. OP codes: src/backend/op-table.ts (constants in opcodes.wgsl).
 struct Params { t0: u32, n: u32, p0: f32, p1: f32 }
 @group(0) @binding(0) var<uniform> p: Params;
 override OP: u32 = 0u;

@@ -1,6 +1,6 @@
 // Adjoint of upsample as a gather: each input voxel sums the weighted gradients of the output voxels
-// whose taps read it (for f = 2 those lie in [2i - 2, 2i + 3] along the axis). Params (the struct below, in order): 0 t0, 1 n, 2..12 geometry,
-// 13 dyBase, 14 dxBase.
+// whose taps read it (for f = 2 those lie in [2i - 2, 2i + 3] along the axis). Params (the struct below, in order): t0, n, geometry (batches, d, h, w, c, fd, fh, fw, od, oh, ow),
+// dyBase, dxBase.
 struct Params { t0: u32, n: u32, batches: u32, d: u32, h: u32, w: u32, c: u32, fd: u32, fh: u32, fw: u32, od: u32, oh: u32, ow: u32, dyBase: u32, dxBase: u32 }
 @group(0) @binding(0) var<uniform> p: Params;
 override MODE: u32 = 0u;

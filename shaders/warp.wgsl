@@ -1,7 +1,7 @@
 // y[b, z, y, x, ch] = trilinear sample of x[b] at (z, y, x) + flow, zeros outside (per corner).
 // One thread per output element. x may exceed the binding limit: it is bound as up to four windows of
 // W elements each (x0..x3, starting at element xBase), the field and output as windows of this chunk.
-// Params (the struct below, in order): 0 t0, 1 n, 2 flowBase, 3 yBase, 4..8 n, d, h, w, c, 9 W, 10 xBase.
+// Params (the struct below, in order): t0, n, flowBase, yBase, batches, d, h, w, c, W, xBase.
 struct Params { t0: u32, n: u32, flowBase: u32, yBase: u32, batches: u32, d: u32, h: u32, w: u32, c: u32, W: u32, xBase: u32 }
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> x0: array<f32>;

@@ -1,7 +1,7 @@
 // dflow = d sum(warp(x, flow) * dy) / d flow, one-sided (floor) derivative as assembly/warp.ts.
 // One thread per voxel. The image is bound as up to four windows of W elements (x0..x3, see warp.wgsl);
-// field, dy and dflow as windows of this chunk. Params (the struct below, in order): 0 t0 (first voxel), 1 voxels, 2 flowBase,
-// 3 dyBase, 4..8 n, d, h, w, c, 9 W, 10 dflowBase.
+// field, dy and dflow as windows of this chunk. Params (the struct below, in order): t0 (first voxel), voxels, flowBase,
+// dyBase, batches, d, h, w, c, W, dflowBase.
 struct Params { t0: u32, n: u32, flowBase: u32, dyBase: u32, batches: u32, d: u32, h: u32, w: u32, c: u32, W: u32, dflowBase: u32 }
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> x0: array<f32>;

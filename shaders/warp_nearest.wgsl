@@ -1,7 +1,7 @@
 // Nearest-neighbour warp (labels): the 32-bit words of x at floor(p + 0.5) per axis, or `outside`.
 // Rounds exactly like the wasm kernel's float64 arithmetic: floor(pos + u + 0.5) = pos + floor(u) +
 // (frac(u) >= 0.5), with frac computed exactly. The image is bound as up to four windows of W elements
-// (see warp.wgsl). Params (the struct below, in order): 0 t0, 1 n, 2 outside bits, 3 flowBase, 4..8 n, d, h, w, c, 9 W, 10 yBase.
+// (see warp.wgsl). Params (the struct below, in order): t0, n, outside bits, flowBase, batches, d, h, w, c, W, yBase.
 struct Params { t0: u32, n: u32, outside: u32, flowBase: u32, batches: u32, d: u32, h: u32, w: u32, c: u32, W: u32, yBase: u32 }
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> x0: array<u32>;
