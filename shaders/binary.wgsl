@@ -1,5 +1,8 @@
-// out[i] = a[i . aStrides] op b[i . bStrides] over a rank-6 shape. Words: 0 t0, 1 n, 2 aBase, 3 bBase
-// (first element of each bound window), 4..9 shape, 10..15 a strides, 16..21 b strides.
+// out[i] = a[i . aStrides] op b[i . bStrides] over a rank-6 shape. Params: t0 (first
+// thread of this chunk), n, aBase and bBase (first element of each bound window), the shape and the
+// operands' strides (rank 6, outermost first).
+struct Params { t0: u32, n: u32, aBase: u32, bBase: u32, shape: array<vec4<u32>, 2>, aStrides: array<vec4<u32>, 2>, bStrides: array<vec4<u32>, 2> }
+@group(0) @binding(0) var<uniform> p: Params;
 override OP: u32 = 0u;
 @group(0) @binding(1) var<storage, read> a: array<f32>;
 @group(0) @binding(2) var<storage, read> b: array<f32>;
@@ -21,16 +24,17 @@ fn binOp(x: f32, y: f32) -> f32 {
 @compute @workgroup_size(256)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
   let l = lin(wid, nwg, lid);
-  if (l >= pu(1u)) { return; }
-  var rem = pu(0u) + l;
+  if (l >= p.n) { return; }
+  var rem = p.t0 + l;
   var ai = 0u;
   var bi = 0u;
   for (var k = 5i; k >= 0i; k--) {
-    let s = pu(4u + u32(k));
+    let j = u32(k);
+    let s = p.shape[j >> 2u][j & 3u];
     let q = rem % s;
     rem = rem / s;
-    ai += q * pu(10u + u32(k));
-    bi += q * pu(16u + u32(k));
+    ai += q * p.aStrides[j >> 2u][j & 3u];
+    bi += q * p.bStrides[j >> 2u][j & 3u];
   }
-  out[l] = binOp(a[ai - pu(2u)], b[bi - pu(3u)]);
+  out[l] = binOp(a[ai - p.aBase], b[bi - p.bBase]);
 }

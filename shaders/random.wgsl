@@ -2,7 +2,9 @@
 // Element i of a stream is draw i: each thread jumps the seeded state ahead by its index with the
 // precomputed powers of the LCG (table: seeded state, inc, then (mult, plus) for 2^k steps, k < 32).
 // OP 0 uniform [p0, p1), 1 normal (mean p0, std p1; Box-Muller on draw pairs 2j, 2j + 1, one thread
-// per pair), 2 dropout mask (keep p0). Words: 0 t0, 1 n (elements in this window), 2 p0, 3 p1.
+// per pair), 2 dropout mask (keep p0). Params (the struct below, in order): t0, n (elements in this window), p0, p1.
+struct Params { t0: u32, n: u32, p0: f32, p1: f32 }
+@group(0) @binding(0) var<uniform> p: Params;
 override OP: u32 = 0u;
 @group(0) @binding(1) var<storage, read_write> out: array<f32>;
 @group(0) @binding(2) var<storage, read> table: array<u32>;
@@ -74,25 +76,25 @@ fn sinCos2Pi(u: f32) -> vec2<f32> {
 @compute @workgroup_size(256)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
   let l = lin(wid, nwg, lid);
-  let n = pu(1u);
+  let n = p.n;
   if (OP == 1u) {
     let e = 2u * l;
     if (e >= n) { return; }
-    jump(pu(0u) + e);
+    jump(p.t0 + e);
     let u1 = 1.0 - uniform01();
     let u2 = uniform01();
     let rr = sqrt(-2.0 * logAccurate(u1));
     let sc = sinCos2Pi(u2);
-    out[e] = pf(2u) + pf(3u) * (rr * sc.y);
-    if (e + 1u < n) { out[e + 1u] = pf(2u) + pf(3u) * (rr * sc.x); }
+    out[e] = p.p0 + p.p1 * (rr * sc.y);
+    if (e + 1u < n) { out[e + 1u] = p.p0 + p.p1 * (rr * sc.x); }
     return;
   }
   if (l >= n) { return; }
-  jump(pu(0u) + l);
+  jump(p.t0 + l);
   let u = uniform01();
   if (OP == 0u) {
-    out[l] = pf(2u) + (pf(3u) - pf(2u)) * u;
+    out[l] = p.p0 + (p.p1 - p.p0) * u;
   } else {
-    out[l] = select(0.0, 1.0 / pf(2u), u < pf(2u));
+    out[l] = select(0.0, 1.0 / p.p0, u < p.p0);
   }
 }

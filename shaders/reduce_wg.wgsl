@@ -1,8 +1,10 @@
 // x viewed as [outer, r, inner] -> out [outer, nb, inner]: one workgroup per output and block of B
 // along r (nb = ceil(r / B)); each thread folds at most B / 256 values, then a tree over the workgroup.
 // Long sums run as several such passes (the host repeats until r <= B), so every sum is a tree of
-// short sequential runs and stays accurate without f64. Words: 0 t0 (first output), 1 n (workgroups
-// = outputs * nb), 2 xBase, 3 outBase, 4 r, 5 inner, 6 B, 7 nb. OP 0 sum, 1 max, 2 min.
+// short sequential runs and stays accurate without f64. Params (the struct below, in order): t0 (first output), n (workgroups
+// = outputs * nb), xBase, outBase, r, inner, B, nb. OP 0 sum, 1 max, 2 min.
+struct Params { t0: u32, n: u32, xBase: u32, outBase: u32, r: u32, inner: u32, B: u32, nb: u32 }
+@group(0) @binding(0) var<uniform> p: Params;
 override OP: u32 = 0u;
 @group(0) @binding(1) var<storage, read> x: array<f32>;
 @group(0) @binding(2) var<storage, read_write> out: array<f32>;
@@ -15,20 +17,20 @@ fn fold(a: f32, v: f32) -> f32 {
 @compute @workgroup_size(256)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
   let w = wgLin(wid, nwg);
-  let live = w < pu(1u);
-  let nb = pu(7u);
-  let B = pu(6u);
-  let g = pu(0u) + w / nb;
+  let live = w < p.n;
+  let nb = p.nb;
+  let B = p.B;
+  let g = p.t0 + w / nb;
   let q = w % nb;
-  let r = pu(4u);
-  let inner = pu(5u);
+  let r = p.r;
+  let inner = p.inner;
   let o = g / inner;
   let k = g % inner;
   let t = lid.x;
   var acc = 0.0;
   var have = false;
   if (live) {
-    let base = o * r * inner + k - pu(2u);
+    let base = o * r * inner + k - p.xBase;
     let j1 = min(r, q * B + B);
     for (var j = q * B + t; j < j1; j += WG) {
       let v = x[base + j * inner];
@@ -44,5 +46,5 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
     if (t < s) { part[t] = fold(part[t], part[t + s]); }
     workgroupBarrier();
   }
-  if (t == 0u && live) { out[(o * nb + q) * inner + k - pu(3u)] = part[0]; }
+  if (t == 0u && live) { out[(o * nb + q) * inner + k - p.outBase] = part[0]; }
 }

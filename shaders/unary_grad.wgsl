@@ -1,4 +1,6 @@
-// dx = dy * op'(x), y = op(x). Words: 0 t0, 1 n, 2 p0, 3 p1.
+// dx = dy * op'(x), y = op(x). Params (the struct below, in order): t0, n, p0, p1.
+struct Params { t0: u32, n: u32, p0: f32, p1: f32 }
+@group(0) @binding(0) var<uniform> p: Params;
 override OP: u32 = 0u;
 @group(0) @binding(1) var<storage, read> x: array<f32>;
 @group(0) @binding(2) var<storage, read> y: array<f32>;
@@ -27,6 +29,6 @@ fn deriv(v: f32, yv: f32, p0: f32, p1: f32) -> f32 {
 @compute @workgroup_size(256)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
   let l = lin(wid, nwg, lid);
-  if (l >= pu(1u)) { return; }
-  dx[l] = dy[l] * deriv(x[l], y[l], pf(2u), pf(3u));
+  if (l >= p.n) { return; }
+  dx[l] = dy[l] * deriv(x[l], y[l], p.p0, p.p1);
 }

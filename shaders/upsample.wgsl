@@ -1,15 +1,17 @@
 // x2 upsampling per axis with f = 2: MODE 0 nearest, 1 linear (PyTorch align_corners = false).
-// Words: 0 t0, 1 n, 2..12 geometry, 13 xBase, 14 yBase.
+// Params (the struct below, in order): t0, n, geometry (batches, d, h, w, c, fd, fh, fw, od, oh, ow), xBase, yBase.
+struct Params { t0: u32, n: u32, batches: u32, d: u32, h: u32, w: u32, c: u32, fd: u32, fh: u32, fw: u32, od: u32, oh: u32, ow: u32, xBase: u32, yBase: u32 }
+@group(0) @binding(0) var<uniform> p: Params;
 override MODE: u32 = 0u;
 @group(0) @binding(1) var<storage, read> x: array<f32>;
 @group(0) @binding(2) var<storage, read_write> y: array<f32>;
 @compute @workgroup_size(256)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
   let l = lin(wid, nwg, lid);
-  if (l >= pu(1u)) { return; }
-  let g = pu(0u) + l;
-  let d = R(1u); let h = R(2u); let w = R(3u); let c = R(4u);
-  let fd = R(5u); let fh = R(6u); let fw = R(7u); let od = R(8u); let oh = R(9u); let ow = R(10u);
+  if (l >= p.n) { return; }
+  let g = p.t0 + l;
+  let d = p.d; let h = p.h; let w = p.w; let c = p.c;
+  let fd = p.fd; let fh = p.fh; let fw = p.fw; let od = p.od; let oh = p.oh; let ow = p.ow;
   let ch = g % c;
   var r = g / c;
   let ox = r % ow; r /= ow;
@@ -17,7 +19,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   let oz = r % od;
   let b = r / od;
   if (MODE == 0u) {
-    y[g - pu(14u)] = x[(((b * d + oz / fd) * h + oy / fh) * w + ox / fw) * c + ch - pu(13u)];
+    y[g - p.yBase] = x[(((b * d + oz / fd) * h + oy / fh) * w + ox / fw) * c + ch - p.xBase];
     return;
   }
   let tz = linTaps(oz, d, fd); let ty = linTaps(oy, h, fh); let tx = linTaps(ox, w, fw);
@@ -31,9 +33,9 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
       for (var s = 0u; s < tx.nt; s++) {
         let ix = select(tx.i1, tx.i0, s == 0u);
         let wt = wzy * select(tx.t, 1.0 - tx.t, s == 0u);
-        acc += wt * x[(((b * d + iz) * h + iy) * w + ix) * c + ch - pu(13u)];
+        acc += wt * x[(((b * d + iz) * h + iy) * w + ix) * c + ch - p.xBase];
       }
     }
   }
-  y[g - pu(14u)] = acc;
+  y[g - p.yBase] = acc;
 }

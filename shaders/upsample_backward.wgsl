@@ -1,6 +1,8 @@
 // Adjoint of upsample as a gather: each input voxel sums the weighted gradients of the output voxels
-// whose taps read it (for f = 2 those lie in [2i - 2, 2i + 3] along the axis). Words: 0 t0, 1 n, 2..12 geometry,
-// 13 dyBase, 14 dxBase.
+// whose taps read it (for f = 2 those lie in [2i - 2, 2i + 3] along the axis). Params (the struct below, in order): t0, n, geometry (batches, d, h, w, c, fd, fh, fw, od, oh, ow),
+// dyBase, dxBase.
+struct Params { t0: u32, n: u32, batches: u32, d: u32, h: u32, w: u32, c: u32, fd: u32, fh: u32, fw: u32, od: u32, oh: u32, ow: u32, dyBase: u32, dxBase: u32 }
+@group(0) @binding(0) var<uniform> p: Params;
 override MODE: u32 = 0u;
 @group(0) @binding(1) var<storage, read> dy: array<f32>;
 @group(0) @binding(2) var<storage, read_write> dx: array<f32>;
@@ -9,10 +11,10 @@ fn hi(i: u32, f: u32, o: u32) -> u32 { return select(i + 1u, min(2u * i + 4u, o)
 @compute @workgroup_size(256)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
   let l = lin(wid, nwg, lid);
-  if (l >= pu(1u)) { return; }
-  let g = pu(0u) + l;
-  let d = R(1u); let h = R(2u); let w = R(3u); let c = R(4u);
-  let fd = R(5u); let fh = R(6u); let fw = R(7u); let od = R(8u); let oh = R(9u); let ow = R(10u);
+  if (l >= p.n) { return; }
+  let g = p.t0 + l;
+  let d = p.d; let h = p.h; let w = p.w; let c = p.c;
+  let fd = p.fd; let fh = p.fh; let fw = p.fw; let od = p.od; let oh = p.oh; let ow = p.ow;
   let ch = g % c;
   var r = g / c;
   let ix = r % w; r /= w;
@@ -24,11 +26,11 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
     for (var a = 0u; a < fd; a++) {
       for (var q = 0u; q < fh; q++) {
         for (var s = 0u; s < fw; s++) {
-          acc += dy[(((b * od + iz * fd + a) * oh + iy * fh + q) * ow + ix * fw + s) * c + ch - pu(13u)];
+          acc += dy[(((b * od + iz * fd + a) * oh + iy * fh + q) * ow + ix * fw + s) * c + ch - p.dyBase];
         }
       }
     }
-    dx[g - pu(14u)] = acc;
+    dx[g - p.dxBase] = acc;
     return;
   }
   for (var oz = lo(iz, fd); oz < hi(iz, fd, od); oz++) {
@@ -40,9 +42,9 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
       for (var ox = lo(ix, fw); ox < hi(ix, fw, ow); ox++) {
         let wx = tapWeight(linTaps(ox, w, fw), ix);
         if (wx == 0.0) { continue; }
-        acc += wz * wy * wx * dy[(((b * od + oz) * oh + oy) * ow + ox) * c + ch - pu(13u)];
+        acc += wz * wy * wx * dy[(((b * od + oz) * oh + oy) * ow + ox) * c + ch - p.dyBase];
       }
     }
   }
-  dx[g - pu(14u)] = acc;
+  dx[g - p.dxBase] = acc;
 }

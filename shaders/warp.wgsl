@@ -1,7 +1,9 @@
 // y[b, z, y, x, ch] = trilinear sample of x[b] at (z, y, x) + flow, zeros outside (per corner).
 // One thread per output element. x may exceed the binding limit: it is bound as up to four windows of
 // W elements each (x0..x3, starting at element xBase), the field and output as windows of this chunk.
-// Words: 0 t0, 1 n, 2 flowBase, 3 yBase, 4..8 n, d, h, w, c, 9 W, 10 xBase.
+// Params (the struct below, in order): t0, n, flowBase, yBase, batches, d, h, w, c, W, xBase.
+struct Params { t0: u32, n: u32, flowBase: u32, yBase: u32, batches: u32, d: u32, h: u32, w: u32, c: u32, W: u32, xBase: u32 }
+@group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> x0: array<f32>;
 @group(0) @binding(2) var<storage, read> x1: array<f32>;
 @group(0) @binding(3) var<storage, read> x2: array<f32>;
@@ -9,8 +11,8 @@
 @group(0) @binding(5) var<storage, read> flow: array<f32>;
 @group(0) @binding(6) var<storage, read_write> y: array<f32>;
 fn lx(i: u32) -> f32 {
-  let j = i - pu(10u);
-  let W = pu(9u);
+  let j = i - p.xBase;
+  let W = p.W;
   let k = j / W;
   if (k == 0u) { return x0[j]; }
   if (k == 1u) { return x1[j - W]; }
@@ -20,9 +22,9 @@ fn lx(i: u32) -> f32 {
 @compute @workgroup_size(256)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
   let l = lin(wid, nwg, lid);
-  if (l >= pu(1u)) { return; }
-  let g = pu(0u) + l;
-  let d = WS(1u); let h = WS(2u); let w = WS(3u); let c = WS(4u);
+  if (l >= p.n) { return; }
+  let g = p.t0 + l;
+  let d = p.d; let h = p.h; let w = p.w; let c = p.c;
   let ch = g % c;
   let v = g / c;
   var r = v;
@@ -30,7 +32,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   let yy = r % h; r /= h;
   let z = r % d;
   let b = r / d;
-  let f = v * 3u - pu(2u);
+  let f = v * 3u - p.flowBase;
   let az = axisTaps(i32(z), flow[f], i32(d));
   let ay = axisTaps(i32(yy), flow[f + 1u], i32(h));
   let ax = axisTaps(i32(xx), flow[f + 2u], i32(w));
@@ -42,5 +44,5 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   let x0o = ax.c0 * c; let x1o = ax.c1 * c;
   let v0 = ay.w0 * (ax.w0 * lx(r00 + x0o) + ax.w1 * lx(r00 + x1o)) + ay.w1 * (ax.w0 * lx(r01 + x0o) + ax.w1 * lx(r01 + x1o));
   let v1 = ay.w0 * (ax.w0 * lx(r10 + x0o) + ax.w1 * lx(r10 + x1o)) + ay.w1 * (ax.w0 * lx(r11 + x0o) + ax.w1 * lx(r11 + x1o));
-  y[g - pu(3u)] = az.w0 * v0 + az.w1 * v1;
+  y[g - p.yBase] = az.w0 * v0 + az.w1 * v1;
 }

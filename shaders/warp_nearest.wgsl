@@ -1,7 +1,9 @@
 // Nearest-neighbour warp (labels): the 32-bit words of x at floor(p + 0.5) per axis, or `outside`.
 // Rounds exactly like the wasm kernel's float64 arithmetic: floor(pos + u + 0.5) = pos + floor(u) +
 // (frac(u) >= 0.5), with frac computed exactly. The image is bound as up to four windows of W elements
-// (see warp.wgsl). Words: 0 t0, 1 n, 2 outside bits, 3 flowBase, 4..8 n, d, h, w, c, 9 W, 10 yBase.
+// (see warp.wgsl). Params (the struct below, in order): t0, n, outside bits, flowBase, batches, d, h, w, c, W, yBase.
+struct Params { t0: u32, n: u32, outside: u32, flowBase: u32, batches: u32, d: u32, h: u32, w: u32, c: u32, W: u32, yBase: u32 }
+@group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> x0: array<u32>;
 @group(0) @binding(2) var<storage, read> x1: array<u32>;
 @group(0) @binding(3) var<storage, read> x2: array<u32>;
@@ -9,7 +11,7 @@
 @group(0) @binding(5) var<storage, read> flow: array<f32>;
 @group(0) @binding(6) var<storage, read_write> y: array<u32>;
 fn x(i: u32) -> u32 {
-  let W = pu(9u);
+  let W = p.W;
   let k = i / W;
   if (k == 0u) { return x0[i]; }
   if (k == 1u) { return x1[i - W]; }
@@ -23,9 +25,9 @@ fn nearest(pos: u32, u: f32) -> f32 {
 @compute @workgroup_size(256)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
   let l = lin(wid, nwg, lid);
-  if (l >= pu(1u)) { return; }
-  let g = pu(0u) + l;
-  let d = WS(1u); let h = WS(2u); let w = WS(3u); let c = WS(4u);
+  if (l >= p.n) { return; }
+  let g = p.t0 + l;
+  let d = p.d; let h = p.h; let w = p.w; let c = p.c;
   let ch = g % c;
   let v = g / c;
   var r = v;
@@ -33,14 +35,14 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   let yy = r % h; r /= h;
   let z = r % d;
   let b = r / d;
-  let f = 3u * v - pu(3u);
+  let f = 3u * v - p.flowBase;
   let qz = nearest(z, flow[f]);
   let qy = nearest(yy, flow[f + 1u]);
   let qx = nearest(xx, flow[f + 2u]);
   // NaN fails every comparison: outside
   if (qz >= 0.0 && qz < f32(d) && qy >= 0.0 && qy < f32(h) && qx >= 0.0 && qx < f32(w)) {
-    y[g - pu(10u)] = x((((b * d + u32(qz)) * h + u32(qy)) * w + u32(qx)) * c + ch);
+    y[g - p.yBase] = x((((b * d + u32(qz)) * h + u32(qy)) * w + u32(qx)) * c + ch);
   } else {
-    y[g - pu(10u)] = pu(2u);
+    y[g - p.yBase] = p.outside;
   }
 }

@@ -45,13 +45,24 @@ describe.skipIf(!found)('webgpu backend', () => {
   let gpu: WebGPUBackend;
   /** The same adapter planned with a 64 KiB binding limit: the launches below are split into chunks. */
   let small: WebGPUBackend;
+  /**
+   * Both GEMM cores on this adapter whatever it is (the adapter picks one by default: ops/gemm.ts),
+   * plain and with the 64 KiB binding limit: conv and matmul are checked on each.
+   */
+  const cores: Record<'tiled' | 'direct', { gpu: WebGPUBackend; small: WebGPUBackend }> = {} as never;
   let wasm: WasmBackend;
   beforeAll(async () => {
     gpu = await WebGPUBackend.create();
     small = await WebGPUBackend.create({ maxBindingBytes: 64 * 1024 });
+    for (const core of ['tiled', 'direct'] as const) {
+      cores[core] = { gpu: await WebGPUBackend.create({ gemmCore: core }), small: await WebGPUBackend.create({ gemmCore: core, maxBindingBytes: 64 * 1024 }) };
+    }
     wasm = await WasmBackend.create();
   });
-  afterAll(() => { gpu?.dispose(); small?.dispose(); wasm?.dispose(); });
+  afterAll(() => {
+    gpu?.dispose(); small?.dispose(); wasm?.dispose();
+    for (const c of Object.values(cores)) { c.gpu.dispose(); c.small.dispose(); }
+  });
 
   function put(b: Backend, data: Data): Storage {
     const s = b.alloc(Math.max(4, 4 * data.length));
@@ -90,6 +101,14 @@ describe.skipIf(!found)('webgpu backend', () => {
     expect([out[1], new Float32Array(out.buffer)[2], new Int32Array(out.buffer)[3]]).toEqual([7, 0.5, -2]);
     expect(() => packParams('test', fields, { t0: 1, scale: 1 }, out, 0)).toThrow(/"test": parameter "off" is missing/);
     expect(() => packParams('test', fields, { t0: 1, scale: 1, off: 0, extra: 1 }, out, 0)).toThrow(/unknown parameter "extra"/);
+    // array<vec4<T>, K> fields (rank-6 shapes) start at a 16-byte boundary, as WGSL's uniform layout puts them
+    const vf = paramLayout('test-vec', 'struct Params { t0: u32, n: u32, add: u32, shape: array<vec4<u32>, 2>, s: f32 }')!;
+    expect(vf.map((f) => [f.name, f.offset])).toEqual([['t0', 0], ['n', 1], ['add', 2], ['shape', 4], ['s', 12]]);
+    const w = new Uint32Array(16);
+    packParams('test-vec', vf, { t0: 1, n: 2, add: 3, shape: [4, 5, 6, 7, 8, 9], s: 1 }, w, 0);
+    expect(Array.from(w.subarray(0, 12))).toEqual([1, 2, 3, 0, 4, 5, 6, 7, 8, 9, 0, 0]);
+    expect(() => packParams('test-vec', vf, { t0: 1, n: 2, add: 3, shape: [1, 2, 3, 4, 5, 6, 7, 8, 9], s: 1 }, w, 0)).toThrow(/"shape" has 9 values \(at most 8\)/);
+    expect(() => packParams('test-vec', vf, { t0: 1, n: 2, add: 3, shape: 4, s: 1 }, w, 0)).toThrow(/"shape" is an array/);
   });
 
   it('info reports the adapter, the limits used and the features; nothing optional is required', () => {
@@ -117,7 +136,7 @@ describe.skipIf(!found)('webgpu backend', () => {
     const b = await WebGPUBackend.create();
     const s = b.alloc(16);
     // a launch without its storage binding: a validation error on the device
-    (b as unknown as { launch(k: string, c: object, w: number[], binds: unknown[], g: number): void }).launch('fill', {}, [0, 4, 0], [], 1);
+    (b as unknown as { launch(k: string, c: object, p: object, binds: unknown[], g: number): void }).launch('fill', {}, { t0: 0, n: 4, bits: 0 }, [], 1);
     await expect(b.read(s, 'f32', 4)).rejects.toThrow(/webgpu backend: a kernel failed on the device/);
     b.dispose();
   });
@@ -144,6 +163,7 @@ describe.skipIf(!found)('webgpu backend', () => {
   });
 
   /** Runs `run` on the chunking backend and on wasm with the same inputs; compares the outputs. */
+  const sameOn = (...a: Parameters<typeof same>): Promise<void> => same(...a);
   async function same(inputs: Data[], outs: [number, 'f32' | 'i32'][], run: (b: Backend, ins: Storage[], outs: Storage[]) => void, atol = 1e-5, rtol = 1e-5, what = 'values', on: Backend = small) {
     const results: Data[][] = [];
     for (const b of [on, wasm]) {
@@ -158,7 +178,8 @@ describe.skipIf(!found)('webgpu backend', () => {
     results[0]!.forEach((g, i) => expectClose(g, results[1]![i]!, atol, rtol, `${what} #${i}`));
   }
 
-  it('the GEMM core: conv3d and its gradients match wasm at tile edges, odd sizes, channels not multiple of 4, 2D and 3D', async () => {
+  it.each(['tiled', 'direct'] as const)('the GEMM core (%s): conv3d and its gradients match wasm at tile edges, odd sizes, channels not multiple of 4, 2D and 3D', async (core) => {
+    const gpu = cores[core].gpu;
     // [n, d, h, w, cin, cout, k, stride]: tiles of 256/128/64 rows and 16/32/64 columns, partial tiles,
     // scalar (cin 3, cout 5) and vec4 (8, 12) paths, N above one tile (70), 2D (d = 1)
     const cases = [[1, 1, 17, 19, 3, 5, 3, 1], [2, 3, 9, 11, 8, 12, 3, 1], [1, 4, 10, 7, 4, 33, 3, 2], [1, 1, 13, 9, 5, 70, 3, 1], [1, 3, 5, 6, 12, 1, 1, 1]];
@@ -174,7 +195,8 @@ describe.skipIf(!found)('webgpu backend', () => {
     }
   });
 
-  it('the GEMM core: matmul with vec4 and scalar operands, partial tiles and batches matches wasm', async () => {
+  it.each(['tiled', 'direct'] as const)('the GEMM core (%s): matmul with vec4 and scalar operands, partial tiles and batches matches wasm', async (core) => {
+    const gpu = cores[core].gpu;
     for (const [batch, m, k, n] of [[1, 70, 9, 130], [2, 64, 64, 64], [1, 300, 12, 8], [3, 5, 21, 3]]) {
       for (const [ta, tb] of [[false, false], [true, true]]) {
         const a = f32(batch * m * k, 60 + m), bb = f32(batch * k * n, 61 + n);
@@ -311,7 +333,9 @@ describe.skipIf(!found)('webgpu backend', () => {
     await same([x, y], [[2, 'f32']], (b, [a, c], [o]) => { b.dotAcc(a!, c!, 90_000, o!, 1); b.dotAcc(a!, a!, 90_000, o!, 1); }, 1e-3, 1e-5, 'dotAcc');
   });
 
-  it('conv3d split along D (halo planes, stride 2, batches) matches wasm', async () => {
+  it.each(['tiled', 'direct'] as const)('conv3d split along D (halo planes, stride 2, batches) matches wasm (%s core)', async (core) => {
+    const same = (ins: Data[], outs: [number, 'f32' | 'i32'][], run: (b: Backend, i: Storage[], o: Storage[]) => void, atol: number, rtol: number, what: string) =>
+      sameOn(ins, outs, run, atol, rtol, what, cores[core].small);
     for (const [sd, pd, kd] of [[1, 1, 3], [2, 0, 3], [1, 2, 5]]) {
       const [n, d, h, w, cin, cout] = [2, 9, 17, 19, 3, 4];
       const od = Math.floor((d + 2 * pd - kd) / sd) + 1;
@@ -321,7 +345,9 @@ describe.skipIf(!found)('webgpu backend', () => {
     }
   });
 
-  it('conv3d gradients (input split along D, weight accumulated over chunks) match wasm', async () => {
+  it.each(['tiled', 'direct'] as const)('conv3d gradients (input split along D, weight accumulated over chunks) match wasm (%s core)', async (core) => {
+    const same = (ins: Data[], outs: [number, 'f32' | 'i32'][], run: (b: Backend, i: Storage[], o: Storage[]) => void, atol: number, rtol: number, what: string) =>
+      sameOn(ins, outs, run, atol, rtol, what, cores[core].small);
     for (const [sd, pd, kd] of [[1, 1, 3], [2, 1, 3]]) {
       const [n, d, h, w, cin, cout] = [2, 10, 15, 17, 4, 5]; // x 20400 elements: above the 15360-element windows
       const od = Math.floor((d + 2 * pd - kd) / sd) + 1, oh = Math.floor((h + 2 - 3) / sd) + 1, ow = Math.floor((w + 2 - 3) / sd) + 1;

@@ -19,6 +19,10 @@ export interface WebGPUBackendOptions {
   maxBindingBytes?: number;
   /** Tiled matmul (workgroup memory, barriers): default on hardware adapters, off on CPU adapters. */
   tiledMatmul?: boolean;
+  /** Per-kernel GPU times (timestamp queries) printed at exit; default: BLENDWARP_WEBGPU_PROFILE=1. */
+  profile?: boolean;
+  /** GEMM core of conv and matmul: 'tiled' (GPUs) or 'direct' (CPU adapters); default: the adapter decides. */
+  gemmCore?: 'tiled' | 'direct';
 }
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? ([keyof A] extends [keyof B] ? ([keyof B] extends [keyof A] ? true : false) : false) : false) : false;
 const sameOptions: Same<WebGPUBackendOptions, WebGPUOptions> = true;

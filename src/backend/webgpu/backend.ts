@@ -11,7 +11,7 @@ import type {
   Backend, BackendInfo, BinaryOp, ConvGeometry, DType, MemoryStats, ReduceOp, ResampleGeometry, Storage,
   UnaryGradOp, UnaryOp,
 } from '../backend.js';
-import { describeAdapter, requireAdapter, type AdapterSummary, type GpuAdapterHandle } from './device.js';
+import { atExit, describeAdapter, profileRequested, requireAdapter, type AdapterSummary, type GpuAdapterHandle } from './device.js';
 import { GpuRuntime } from './runtime.js';
 import * as box from './ops/box.js';
 import * as conv from './ops/conv.js';
@@ -41,6 +41,18 @@ export interface WebGPUOptions {
    * path kept as a cross-check.
    */
   tiledMatmul?: boolean;
+  /**
+   * Time every kernel with timestamp queries and print a per-kernel table to stderr at exit (default:
+   * the environment variable BLENDWARP_WEBGPU_PROFILE=1). Each dispatch then gets its own compute
+   * pass, which itself costs a little; for measuring only.
+   */
+  profile?: boolean;
+  /**
+   * The GEMM core of conv and matmul: 'tiled' (gemm_core.wgsl, for GPUs) or 'direct'
+   * (gemm_direct.wgsl, for CPU adapters). Default: the adapter decides ('direct' when
+   * info().adapter.software). Tests set it to run both cores on any adapter.
+   */
+  gemmCore?: 'tiled' | 'direct';
 }
 
 export class WebGPUBackend implements Backend {
@@ -49,10 +61,11 @@ export class WebGPUBackend implements Backend {
   private readonly summary: AdapterSummary;
   private readonly tiledMatmul: boolean;
 
-  private constructor(private readonly handle: GpuAdapterHandle, readonly device: GPUDevice, opts: WebGPUOptions) {
+  private constructor(private readonly handle: GpuAdapterHandle, readonly device: GPUDevice, opts: WebGPUOptions, profile: boolean) {
     this.summary = describeAdapter(handle.adapter);
     this.tiledMatmul = opts.tiledMatmul ?? true;
-    this.rt = new GpuRuntime(this, handle, device, opts.maxBindingBytes);
+    this.rt = new GpuRuntime(this, handle, device, opts.maxBindingBytes, opts.gemmCore ?? (this.summary.software ? 'direct' : 'tiled'), profile);
+    if (profile) atExit(() => { const t = this.rt.profileTable(); if (t) console.error(t); });
   }
 
   static async create(opts: WebGPUOptions = {}): Promise<WebGPUBackend> {
@@ -60,13 +73,15 @@ export class WebGPUBackend implements Backend {
     const a = handle.adapter;
     // Ask for the adapter's own buffer limits: the defaults (128 MiB binding, 256 MiB buffer) would cap
     // the volumes a real GPU can hold. Nothing beyond core WebGPU is required (no features).
+    const profile = (opts.profile ?? profileRequested()) && a.features.has('timestamp-query');
     const device = await a.requestDevice({
+      requiredFeatures: profile ? ['timestamp-query'] : [],
       requiredLimits: {
         maxStorageBufferBindingSize: a.limits.maxStorageBufferBindingSize,
         maxBufferSize: a.limits.maxBufferSize,
       },
     });
-    return new WebGPUBackend(handle, device, opts);
+    return new WebGPUBackend(handle, device, opts, profile);
   }
 
   info(): BackendInfo {
@@ -99,7 +114,7 @@ export class WebGPUBackend implements Backend {
   sync(): Promise<void> { return this.rt.sync(); }
   dispose(): void { this.rt.dispose(); }
   /** Queues one launch (tests use it to provoke a device error). */
-  launch(kernel: string, constants: Record<string, number>, params: Record<string, number> | readonly number[], binds: readonly { buffer: GPUBuffer; offset: number; size: number }[], groups: number): void {
+  launch(kernel: string, constants: Record<string, number>, params: Record<string, number | readonly number[]>, binds: readonly { buffer: GPUBuffer; offset: number; size: number }[], groups: number): void {
     this.rt.launch(kernel, constants, params, binds, groups);
   }
 

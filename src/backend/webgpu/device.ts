@@ -86,3 +86,26 @@ export function describeAdapter(adapter: GPUAdapter): AdapterSummary {
   const software = fallback || /llvmpipe|lavapipe|swiftshader|software|\bcpu\b|microsoft basic render|\bwarp\b/.test(text);
   return { ...s, isFallbackAdapter: fallback, software };
 }
+
+/**
+ * Whether the environment asks for the kernel profile (BLENDWARP_WEBGPU_PROFILE=1 in Node or Deno;
+ * docs/webgpu-kernels.md). Browsers pass `profile: true` to WebGPUBackend.create instead.
+ */
+export function profileRequested(): boolean {
+  const g = globalThis as { process?: { env?: Record<string, string | undefined> }; Deno?: { env?: { get(k: string): string | undefined } } };
+  let v: string | undefined;
+  try { v = g.process?.env?.BLENDWARP_WEBGPU_PROFILE ?? g.Deno?.env?.get('BLENDWARP_WEBGPU_PROFILE'); } catch { v = undefined; }
+  return v !== undefined && v !== '' && v !== '0';
+}
+
+/** Runs `fn` when the process exits, or is interrupted (SIGINT/SIGTERM) in Node; Deno: on unload. */
+export function atExit(fn: () => void): void {
+  const g = globalThis as { process?: { once?(ev: string, f: () => void): void; exit?(c: number): void }; addEventListener?(ev: string, f: () => void): void; Deno?: unknown };
+  if (g.process?.once) {
+    let done = false;
+    const once = (): void => { if (!done) { done = true; fn(); } };
+    g.process.once('exit', once);
+    for (const sig of ['SIGINT', 'SIGTERM']) g.process.once(sig, () => { once(); g.process!.exit!(130); });
+  }
+  else if (g.Deno && g.addEventListener) g.addEventListener('unload', fn);
+}

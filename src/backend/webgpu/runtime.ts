@@ -12,7 +12,8 @@
 import type { Backend, DType, MemoryStats, Storage } from '../backend.js';
 import { DeviceLostError } from '../backend.js';
 import type { GpuAdapterHandle } from './device.js';
-import { SHADER_KERNELS, SHADER_LEGACY_PARAMS, SHADER_LIBRARY } from './shader-sources.js';
+import { SHADER_KERNELS, SHADER_LIBRARY } from './shader-sources.js';
+import type { GemmCore } from './ops/gemm.js';
 import { packParams, paramLayout, type Params } from './uniforms.js';
 
 // WebGPU flag values (spec constants), so nothing depends on GPU* globals being installed.
@@ -30,7 +31,7 @@ const POOL_CAP_BYTES = 512 * 1024 * 1024;
 
 const F32 = new Float32Array(1);
 const U32 = new Uint32Array(F32.buffer);
-/** The bits of an f32 parameter as a u32 word (positional kernels). */
+/** The bits of an f32 as a u32 (fill writes a bit pattern). */
 export function fb(x: number): number { F32[0] = x; return U32[0]!; }
 
 export class GpuStorage implements Storage {
@@ -44,7 +45,7 @@ export interface Bind { buffer: GPUBuffer; offset: number; size: number; }
 /**
  * The full WGSL of a program: the shared library, then the parts named in `kernel` ("a+b" joins the
  * files a.wgsl and b.wgsl: an op's loaders before a shared core). Kernels that declare
- * `struct Params` use named parameters; the others read positional words (pu(i)).
+ * `struct Params` (every kernel) take named parameters (uniforms.ts).
  */
 export function programSource(kernel: string): string {
   const parts = kernel.split('+').map((name) => {
@@ -53,10 +54,57 @@ export function programSource(kernel: string): string {
     return src;
   });
   const body = parts.join('\n');
-  return /^struct\s+Params\s*\{/m.test(body) ? `${SHADER_LIBRARY}\n${body}` : `${SHADER_LIBRARY}\n${SHADER_LEGACY_PARAMS}\n${body}`;
+  if (!/^struct\s+Params\s*\{/m.test(body)) throw new Error(`webgpu backend: program "${kernel}" declares no struct Params`);
+  return `${SHADER_LIBRARY}\n${body}`;
+}
+
+/** Counters of the work the runtime issued (always kept: cheap); `profile` adds GPU time per kernel. */
+export interface RuntimeCounters {
+  dispatches: number; submits: number; reads: number; writes: number; bindGroups: number;
+  pipelines: number; modules: number; jsLaunchMs: number;
+}
+
+/** GPU time per kernel from timestamp queries (BLENDWARP_WEBGPU_PROFILE=1; the device needs 'timestamp-query'). */
+class Profiler {
+  readonly qs: GPUQuerySet;
+  readonly resolve: GPUBuffer;
+  labels: string[] = [];
+  readonly table = new Map<string, { n: number; ns: number }>();
+  pending: Promise<void>[] = [];
+  readonly t0 = performance.now();
+  constructor(readonly device: GPUDevice, capacity: number) {
+    this.qs = device.createQuerySet({ type: 'timestamp', count: 2 * capacity });
+    this.resolve = device.createBuffer({ size: 16 * capacity, usage: 0x0200 /* QUERY_RESOLVE */ | USAGE_COPY_SRC });
+  }
+  /** Before a batch is submitted: resolve its timestamps into a staging buffer read later. */
+  collect(enc: GPUCommandEncoder): void {
+    const labels = this.labels;
+    if (labels.length === 0) return;
+    this.labels = [];
+    const bytes = 16 * labels.length;
+    const staging = this.device.createBuffer({ size: bytes, usage: USAGE_MAP_READ | USAGE_COPY_DST });
+    enc.resolveQuerySet(this.qs, 0, 2 * labels.length, this.resolve, 0);
+    enc.copyBufferToBuffer(this.resolve, 0, staging, 0, bytes);
+    this.pending.push(Promise.resolve().then(async () => {
+      await staging.mapAsync(MAP_READ);
+      const t = new BigUint64Array(staging.getMappedRange().slice(0));
+      staging.unmap();
+      staging.destroy();
+      labels.forEach((k, i) => {
+        const e = this.table.get(k) ?? { n: 0, ns: 0 };
+        const d = t[2 * i + 1]! - t[2 * i]!;
+        e.n++;
+        e.ns += d > 0n ? Number(d) : 0;
+        this.table.set(k, e);
+      });
+    }).catch(() => undefined));
+  }
 }
 
 export class GpuRuntime {
+  readonly counters: RuntimeCounters = { dispatches: 0, submits: 0, reads: 0, writes: 0, bindGroups: 0, pipelines: 0, modules: 0, jsLaunchMs: 0 };
+  private readonly prof: Profiler | null;
+  private readonly programs = new Map<string, string>();
   private readonly modules = new Map<string, GPUShaderModule>();
   private readonly pipelines = new Map<string, GPUComputePipeline>();
   private readonly freeBuffers = new Map<number, GPUBuffer[]>();
@@ -79,7 +127,14 @@ export class GpuRuntime {
   /** The first validation or out-of-memory error the device reported: the next read or sync throws it. */
   private gpuError: string | null = null;
 
-  constructor(readonly owner: Backend, readonly handle: GpuAdapterHandle, readonly device: GPUDevice, maxBindingBytes?: number) {
+  /**
+   * @param gemmCore the GEMM core conv and matmul run on (ops/gemm.ts): 'tiled' on hardware adapters,
+   *   'direct' on CPU adapters
+   * @param profile time every kernel (timestamp queries; the device must have 'timestamp-query')
+   */
+  constructor(readonly owner: Backend, readonly handle: GpuAdapterHandle, readonly device: GPUDevice, maxBindingBytes: number | undefined,
+    readonly gemmCore: GemmCore, profile = false) {
+    this.prof = profile ? new Profiler(device, PARAM_SLOTS) : null;
     this.maxBind = Math.min(maxBindingBytes ?? Infinity, device.limits.maxStorageBufferBindingSize);
     this.chunk = Math.floor(this.maxBind / 4 / 1024) * 1024 - 1024;
     if (this.chunk < 1024) throw new Error(`webgpu backend: maxBindingBytes ${this.maxBind} is too small (at least 8 KiB)`);
@@ -147,6 +202,7 @@ export class GpuRuntime {
   write(s: Storage, data: Float32Array | Int32Array | Uint32Array, elementOffset = 0): void {
     this.checkAlive();
     if (data.length === 0) return;
+    this.counters.writes++;
     this.flush();
     this.device.queue.writeBuffer((s as GpuStorage).buffer, 4 * elementOffset, data.buffer, data.byteOffset, data.byteLength);
   }
@@ -155,6 +211,7 @@ export class GpuRuntime {
     this.checkAlive();
     if (count === 0) return dtype === 'f32' ? new Float32Array(0) : new Int32Array(0);
     const bytes = 4 * count;
+    this.counters.reads++;
     const staging = this.device.createBuffer({ size: bytes, usage: USAGE_MAP_READ | USAGE_COPY_DST });
     this.endPass();
     this.commands().copyBufferToBuffer((s as GpuStorage).buffer, 0, staging, 0, bytes);
@@ -218,11 +275,20 @@ export class GpuRuntime {
     if (!this.encoder) return;
     this.endPass();
     if (this.slot > 0) this.device.queue.writeBuffer(this.params, 0, this.paramData.buffer, 0, this.slot * 256);
+    this.prof?.collect(this.encoder);
+    this.counters.submits++;
     this.device.queue.submit([this.encoder.finish()]);
     this.encoder = null;
     this.slot = 0;
     for (const b of this.doomed) b.destroy();
     this.doomed = [];
+  }
+
+  /** programSource, once per program. */
+  private source(kernel: string): string {
+    let src = this.programs.get(kernel);
+    if (src === undefined) { src = programSource(kernel); this.programs.set(kernel, src); }
+    return src;
   }
 
   private pipeline(kernel: string, constants: Record<string, number>): GPUComputePipeline {
@@ -231,9 +297,11 @@ export class GpuRuntime {
     if (p) return p;
     let module = this.modules.get(kernel);
     if (!module) {
-      module = this.device.createShaderModule({ label: kernel, code: programSource(kernel) });
+      module = this.device.createShaderModule({ label: kernel, code: this.source(kernel) });
       this.modules.set(kernel, module);
+      this.counters.modules++;
     }
+    this.counters.pipelines++;
     p = this.device.createComputePipeline({ label: key, layout: 'auto', compute: { module, entryPoint: 'main', constants } });
     this.pipelines.set(key, p);
     return p;
@@ -241,38 +309,74 @@ export class GpuRuntime {
 
   /**
    * Queues one launch of `groups` workgroups (laid out 2D beyond 65535) with the parameters `params`
-   * (binding 0: a named object for kernels with `struct Params`, positional words for the others) and
+   * (binding 0: an object with the fields of the kernel's `struct Params`) and
    * the storage windows `binds` (bindings 1..).
    */
-  launch(kernel: string, constants: Record<string, number>, params: Params | readonly number[], binds: readonly Bind[], groups: number): void {
+  launch(kernel: string, constants: Record<string, number>, params: Params, binds: readonly Bind[], groups: number): void {
     this.checkAlive();
     if (groups <= 0) return;
+    const t0 = performance.now();
     if (this.slot === PARAM_SLOTS) this.flush();
     const pipe = this.pipeline(kernel, constants);
     const slot = this.slot++;
     const base = slot * PARAM_WORDS;
     this.paramData.fill(0, base, base + PARAM_WORDS);
-    const layout = paramLayout(kernel, programSource(kernel));
-    if (layout) {
-      if (Array.isArray(params)) throw new Error(`webgpu kernel "${kernel}" takes named parameters (struct Params), got positional words`);
-      packParams(kernel, layout, params as Params, this.paramData, base);
-    } else {
-      if (!Array.isArray(params)) throw new Error(`webgpu kernel "${kernel}" takes positional words`);
-      const words = params as readonly number[];
-      for (let i = 0; i < words.length; i++) this.paramData[base + i] = words[i]! >>> 0;
-    }
+    packParams(kernel, paramLayout(kernel, this.source(kernel))!, params, this.paramData, base);
     const entries: GPUBindGroupEntry[] = [{ binding: 0, resource: { buffer: this.params, offset: slot * 256, size: 256 } }];
     binds.forEach((b, i) => entries.push({ binding: i + 1, resource: { buffer: b.buffer, offset: b.offset, size: b.size } }));
     const group = this.device.createBindGroup({ layout: pipe.getBindGroupLayout(0), entries });
+    this.counters.bindGroups++;
+    if (this.prof) {
+      // one pass per dispatch, timestamped at its start and end
+      this.endPass();
+      const i = this.prof.labels.length;
+      this.pass = this.commands().beginComputePass({ timestampWrites: { querySet: this.prof.qs, beginningOfPassWriteIndex: 2 * i, endOfPassWriteIndex: 2 * i + 1 } });
+      const c = Object.entries(constants).map(([k, v]) => `${k}=${v}`).join(',');
+      this.prof.labels.push(c ? `${kernel} [${c}]` : kernel);
+    }
     if (!this.pass) this.pass = this.commands().beginComputePass();
     this.pass.setPipeline(pipe);
     this.pass.setBindGroup(0, group);
     const x = Math.min(groups, MAX_GROUPS_PER_DIM);
     this.pass.dispatchWorkgroups(x, Math.ceil(groups / x));
+    if (this.prof) this.endPass();
+    this.counters.dispatches++;
+    this.counters.jsLaunchMs += performance.now() - t0;
+  }
+
+  /**
+   * The profile so far (BLENDWARP_WEBGPU_PROFILE=1): GPU time per kernel (timestamp queries, one pass
+   * per dispatch) and the counters, as a text table; null when profiling is off.
+   */
+  async profileReport(): Promise<string | null> {
+    if (!this.prof) return null;
+    this.flush();
+    await Promise.all(this.prof.pending);
+    return this.profileTable();
+  }
+
+  /** The table from what has been read back so far (synchronous: for exit hooks). */
+  profileTable(): string | null {
+    const prof = this.prof;
+    if (!prof) return null;
+    const rows = [...prof.table.entries()].sort((a, b) => b[1].ns - a[1].ns);
+    const total = rows.reduce((s, [, e]) => s + e.ns, 0);
+    const c = this.counters;
+    const lines = [
+      `webgpu profile: wall ${((performance.now() - prof.t0) / 1000).toFixed(1)} s, GPU (sum of kernels) ${(total / 1e9).toFixed(2)} s, ` +
+        `JS in launch() ${(c.jsLaunchMs / 1000).toFixed(2)} s`,
+      `  dispatches ${c.dispatches}, submits ${c.submits}, reads ${c.reads}, writes ${c.writes}, bind groups ${c.bindGroups}, ` +
+        `pipelines ${c.pipelines}, shader modules ${c.modules}`,
+      '  kernel                                          calls     total ms   mean us   share',
+    ];
+    for (const [k, e] of rows) {
+      lines.push(`  ${k.padEnd(46)} ${String(e.n).padStart(7)} ${(e.ns / 1e6).toFixed(1).padStart(12)} ${(e.ns / 1e3 / e.n).toFixed(1).padStart(9)} ${(100 * e.ns / Math.max(1, total)).toFixed(1).padStart(6)}%`);
+    }
+    return lines.join('\n');
   }
 
   /** One thread per element: ceil(n / 256) workgroups. */
-  threads(kernel: string, constants: Record<string, number>, params: Params | readonly number[], binds: readonly Bind[], n: number): void {
+  threads(kernel: string, constants: Record<string, number>, params: Params, binds: readonly Bind[], n: number): void {
     this.launch(kernel, constants, params, binds, Math.ceil(n / WG));
   }
 
@@ -306,10 +410,10 @@ export class GpuRuntime {
   }
 
   /** A kernel whose buffers are all indexed like its threads: split into chunks of the binding limit. */
-  elementwise(kernel: string, constants: Record<string, number>, n: number, extra: readonly number[], bufs: readonly Storage[]): void {
+  elementwise(kernel: string, constants: Record<string, number>, n: number, extra: Params, bufs: readonly Storage[]): void {
     for (let t0 = 0; t0 < n; t0 += this.chunk) {
       const cnt = Math.min(this.chunk, n - t0);
-      this.threads(kernel, constants, [t0, cnt, ...extra], bufs.map((b) => this.win(b, t0, cnt)), cnt);
+      this.threads(kernel, constants, { t0, n: cnt, ...extra }, bufs.map((b) => this.win(b, t0, cnt)), cnt);
     }
   }
 

@@ -8,13 +8,14 @@
 import type { ConvGeometry, Storage } from '../../backend.js';
 import { type Bind, type GpuRuntime } from '../runtime.js';
 import { copy } from './elementwise.js';
-import { gemmGrid } from './gemm.js';
+import { gemmGrid, gemmProgram } from './gemm.js';
 import { permute } from './layout.js';
 import { reduce } from './reduce.js';
 
-const DATA = 'conv_data+gemm_core';
-const WEIGHT = 'conv_weight+gemm_core';
-export const PROGRAMS: string[] = [DATA, WEIGHT];
+export const PROGRAMS: string[] = ['conv_data+gemm_core', 'conv_weight+gemm_core', 'conv_direct', 'conv_weight_direct'];
+
+/** Rows (positions or weight rows: one per thread) x columns of one workgroup of the direct kernels. */
+const DIRECT_ROWS = 64, DIRECT_COLS = 16;
 
 /** Parameters every conv kernel shares (struct Params fields of conv_data / conv_weight). */
 function geom(g: ConvGeometry): Record<string, number> {
@@ -28,9 +29,18 @@ function geom(g: ConvGeometry): Record<string, number> {
 function dataLaunch(rt: GpuRuntime, transposed: boolean, src: Bind, srcBase: number, wb: Bind, bias: Bind | null, out: Bind, outBase: number,
   g: ConvGeometry, t0: number, M: number): void {
   const N = transposed ? g.cin : g.cout, cs = transposed ? g.cout : g.cin;
+  if (rt.gemmCore === 'direct') {
+    const tilesN = Math.ceil(N / DIRECT_COLS), groups = Math.ceil(M / DIRECT_ROWS) * tilesN;
+    const { d, h, w, cin, kd, kh, kw, cout, sd, sh, sw, pd, ph, pw, od, oh, ow } = g;
+    rt.launch('conv_direct', {}, {
+      groups, tilesN, M, N, t0, srcBase, outBase, hasBias: bias ? 1 : 0, transposed: transposed ? 1 : 0,
+      a4: cs % 4 === 0 ? 1 : 0, b4: N % 4 === 0 ? 1 : 0, d, h, w, cin, kd, kh, kw, cout, sd, sh, sw, pd, ph, pw, od, oh, ow,
+    }, [src, wb, bias ?? wb, out, src, wb], groups);
+    return;
+  }
   const K = g.kd * g.kh * g.kw * cs;
-  const grid = gemmGrid(M, N, 1);
-  rt.launch(DATA, { TM: grid.TM, TN: grid.TN }, {
+  const grid = gemmGrid(M, N, 1, rt.gemmCore);
+  rt.launch(gemmProgram('conv_data', rt.gemmCore), { TM: grid.TM, TN: grid.TN }, {
     groups: grid.groups, tilesM: grid.tilesM, tilesN: grid.tilesN, M, N, K, t0, srcBase, outBase, hasBias: bias ? 1 : 0,
     transposed: transposed ? 1 : 0, a4: cs % 4 === 0 ? 1 : 0, b4: N % 4 === 0 ? 1 : 0, ...geom(g),
   }, [src, wb, bias ?? wb, out], grid.groups);
@@ -118,24 +128,38 @@ const PARTIAL_CAP_BYTES = 64 * 1024 * 1024;
  */
 function weightGrad(rt: GpuRuntime, xb: Bind, x0: number, gb: Bind, gy0: number, dw: Storage, g: ConvGeometry, q0: number, q1: number, accumulate: boolean): void {
   const M = g.kd * g.kh * g.kw * g.cin, N = g.cout, K = q1 - q0, nW = M * N;
-  const one = gemmGrid(M, N, 1);
-  // Enough slices for ~2048 workgroups, each slice at least 64 positions, the partials within the cap.
+  const direct = rt.gemmCore === 'direct';
+  const one = gemmGrid(M, N, 1, rt.gemmCore);
+  const tilesM = direct ? Math.ceil(M / DIRECT_ROWS) : one.tilesM;
+  const tilesN = direct ? Math.ceil(N / DIRECT_COLS) : one.tilesN;
+  // Enough slices for ~2048 workgroups on a GPU (16 on a CPU adapter: a few per core), each slice at
+  // least 64 positions, the partials within the cap.
+  const target = direct ? 16 : 2048;
   const maxSlices = Math.max(1, Math.min(Math.ceil(K / 64), Math.floor(Math.min(PARTIAL_CAP_BYTES, rt.maxBind) / (4 * nW))));
-  let slices = Math.max(1, Math.min(maxSlices, Math.ceil(2048 / one.groups)));
+  let slices = Math.max(1, Math.min(maxSlices, Math.ceil(target / (tilesM * tilesN))));
   const kPer = Math.ceil(Math.ceil(K / slices) / 8) * 8;
   slices = Math.ceil(K / kPer);
-  const grid = gemmGrid(M, N, slices);
   const part = rt.alloc(4 * slices * nW);
   try {
-    rt.launch(WEIGHT, { TM: grid.TM, TN: grid.TN }, {
-      groups: grid.groups, tilesM: grid.tilesM, tilesN: grid.tilesN, M, N, K, kPer, t0: q0, xBase: x0, dyBase: gy0, b4: N % 4 === 0 ? 1 : 0, ...geom(g),
-    }, [xb, gb, rt.whole('conv3dBackwardWeight', part)], grid.groups);
+    if (direct) {
+      const groups = slices * tilesM * tilesN;
+      const { d, h, w, cin, kd, kh, kw, cout, sd, sh, sw, pd, ph, pw, od, oh, ow } = g;
+      rt.launch('conv_weight_direct', {}, {
+        groups, tilesM, tilesN, M, N, K, kPer, t0: q0, xBase: x0, dyBase: gy0, b4: N % 4 === 0 ? 1 : 0,
+        d, h, w, cin, kd, kh, kw, cout, sd, sh, sw, pd, ph, pw, od, oh, ow,
+      }, [xb, gb, rt.whole('conv3dBackwardWeight', part), gb], groups);
+    } else {
+      const grid = gemmGrid(M, N, slices, rt.gemmCore);
+      rt.launch(gemmProgram('conv_weight', rt.gemmCore), { TM: grid.TM, TN: grid.TN }, {
+        groups: grid.groups, tilesM: grid.tilesM, tilesN: grid.tilesN, M, N, K, kPer, t0: q0, xBase: x0, dyBase: gy0, b4: N % 4 === 0 ? 1 : 0, ...geom(g),
+      }, [xb, gb, rt.whole('conv3dBackwardWeight', part)], grid.groups);
+    }
     if (!accumulate) {
       reduce(rt, 'sum', part, dw, 1, slices, nW);
     } else {
       const sum = rt.alloc(4 * nW);
       reduce(rt, 'sum', part, sum, 1, slices, nW);
-      rt.threads('reduce_acc', { OP: 0 }, [0, nW], [rt.whole('conv3dBackwardWeight', sum), rt.whole('conv3dBackwardWeight', dw)], nW);
+      rt.threads('reduce_acc', { OP: 0 }, { t0: 0, n: nW }, [rt.whole('conv3dBackwardWeight', sum), rt.whole('conv3dBackwardWeight', dw)], nW);
       rt.free(sum);
     }
   } finally {

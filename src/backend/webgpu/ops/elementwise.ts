@@ -10,7 +10,7 @@ export const PROGRAMS = ['fill', 'copy', 'cast', 'unary', 'unary_grad', 'binary'
 const UNARY = UNARY_CODE, BINARY = BINARY_CODE;
 
 export function fill(rt: GpuRuntime, out: Storage, n: number, value: number, dtype: DType): void {
-  rt.elementwise('fill', {}, n, [dtype === 'f32' ? fb(value) : value | 0], [out]);
+  rt.elementwise('fill', {}, n, { bits: dtype === 'f32' ? fb(value) : value | 0 }, [out]);
 }
 
 export function copy(rt: GpuRuntime, src: Storage, srcOffset: number, dst: Storage, dstOffset: number, n: number): void {
@@ -27,20 +27,20 @@ export function copy(rt: GpuRuntime, src: Storage, srcOffset: number, dst: Stora
     const cnt = Math.min(rt.chunk, n - t0);
     const [sb, s0] = rt.span('copy', src, srcOffset + t0, srcOffset + t0 + cnt);
     const [db, d0] = rt.span('copy', dst, dstOffset + t0, dstOffset + t0 + cnt);
-    rt.threads('copy', {}, [t0, cnt, srcOffset + t0 - s0, dstOffset + t0 - d0], [sb, db], cnt);
+    rt.threads('copy', {}, { t0, n: cnt, sOff: srcOffset + t0 - s0, dOff: dstOffset + t0 - d0 }, [sb, db], cnt);
   }
 }
 
-export function castI32ToF32(rt: GpuRuntime, x: Storage, out: Storage, n: number): void { rt.elementwise('cast', { OP: 0 }, n, [], [x, out]); }
+export function castI32ToF32(rt: GpuRuntime, x: Storage, out: Storage, n: number): void { rt.elementwise('cast', { OP: 0 }, n, {}, [x, out]); }
 
-export function castF32ToI32(rt: GpuRuntime, x: Storage, out: Storage, n: number): void { rt.elementwise('cast', { OP: 1 }, n, [], [x, out]); }
+export function castF32ToI32(rt: GpuRuntime, x: Storage, out: Storage, n: number): void { rt.elementwise('cast', { OP: 1 }, n, {}, [x, out]); }
 
 export function unary(rt: GpuRuntime, op: UnaryOp, x: Storage, out: Storage, n: number, p0: number, p1: number): void {
-  rt.elementwise('unary', { OP: UNARY[op] }, n, [fb(p0), fb(p1)], [x, out]);
+  rt.elementwise('unary', { OP: UNARY[op] }, n, { p0, p1 }, [x, out]);
 }
 
 export function unaryGrad(rt: GpuRuntime, op: UnaryGradOp, x: Storage, y: Storage, dy: Storage, dx: Storage, n: number, p0: number, p1: number): void {
-  rt.elementwise('unary_grad', { OP: UNARY[op] }, n, [fb(p0), fb(p1)], [x, y, dy, dx]);
+  rt.elementwise('unary_grad', { OP: UNARY[op] }, n, { p0, p1 }, [x, y, dy, dx]);
 }
 
 export function binary(rt: GpuRuntime, op: BinaryOp, a: Storage, aStrides: readonly number[], b: Storage, bStrides: readonly number[], out: Storage, outShape: readonly number[]): void {
@@ -57,24 +57,24 @@ export function binary(rt: GpuRuntime, op: BinaryOp, a: Storage, aStrides: reado
     // index, so a chunk reads the operand range between its first and last elements.
     const [ab, a0] = rt.operand('binary', a, index(t0, as), index(t0 + cnt - 1, as));
     const [bb, b0] = rt.operand('binary', b, index(t0, bs), index(t0 + cnt - 1, bs));
-    rt.threads('binary', { OP: BINARY[op] }, [t0, cnt, a0, b0, ...shape, ...as, ...bs], [ab, bb, rt.win(out, t0, cnt)], cnt);
+    rt.threads('binary', { OP: BINARY[op] }, { t0, n: cnt, aBase: a0, bBase: b0, shape, aStrides: as, bStrides: bs }, [ab, bb, rt.win(out, t0, cnt)], cnt);
   }
 }
 
 export function select(rt: GpuRuntime, cond: Storage, a: Storage, b: Storage, out: Storage, n: number): void {
-  rt.elementwise('select', {}, n, [], [cond, a, b, out]);
+  rt.elementwise('select', {}, n, {}, [cond, a, b, out]);
 }
 
 export function sgdUpdate(rt: GpuRuntime, p: Storage, g: Storage, v: Storage, n: number, lr: number, momentum: number, weightDecay: number, nesterov: boolean): void {
-  rt.elementwise('sgd', {}, n, [fb(lr), fb(momentum), fb(weightDecay), nesterov ? 1 : 0], [p, g, v]);
+  rt.elementwise('sgd', {}, n, { lr, momentum, weightDecay, nesterov: nesterov ? 1 : 0 }, [p, g, v]);
 }
 
 export function adamUpdate(rt: GpuRuntime, p: Storage, g: Storage, m: Storage, v: Storage, n: number, lrT: number, beta1: number, beta2: number, epsT: number, weightDecay: number, decoupledLr: number): void {
-  rt.elementwise('adam', {}, n, [fb(lrT), fb(beta1), fb(beta2), fb(epsT), fb(weightDecay), fb(decoupledLr)], [p, g, m, v]);
+  rt.elementwise('adam', {}, n, { lrT, beta1, beta2, epsT, weightDecay, decoupledLr }, [p, g, m, v]);
 }
 
 export function adagradUpdate(rt: GpuRuntime, p: Storage, g: Storage, acc: Storage, n: number, lr: number, eps: number, weightDecay: number): void {
-  rt.elementwise('adagrad', {}, n, [fb(lr), fb(eps), fb(weightDecay)], [p, g, acc]);
+  rt.elementwise('adagrad', {}, n, { lr, eps, weightDecay }, [p, g, acc]);
 }
 
 function pad6(a: readonly number[], fill: number): number[] {

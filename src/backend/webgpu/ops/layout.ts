@@ -1,7 +1,7 @@
 // Layout op family: permute, slice, paste, gather, scatterAddAcc, oneHot. Shaders: permute, slice, paste,
 // gather, scatter_add, one_hot. slice/paste split monotone chunks; the others bind whole tensors.
 import type { Storage } from '../../backend.js';
-import { fb, type GpuRuntime } from '../runtime.js';
+import type { GpuRuntime } from '../runtime.js';
 
 export const PROGRAMS = ['permute', 'slice', 'paste', 'gather', 'scatter_add', 'one_hot'];
 
@@ -12,7 +12,7 @@ export function permute(rt: GpuRuntime, x: Storage, out: Storage, shape: readonl
   const strides = rowStrides(s6);
   const outShape = p6.map((q) => s6[q]!);
   const n = prod(outShape);
-  rt.threads('permute', {}, [0, n, ...outShape, ...p6.map((q) => strides[q]!)], [rt.whole('permute', x), rt.whole('permute', out)], n);
+  rt.threads('permute', {}, { t0: 0, n, shape: outShape, xStrides: p6.map((q) => strides[q]!) }, [rt.whole('permute', x), rt.whole('permute', out)], n);
 }
 
 export function slice(rt: GpuRuntime, x: Storage, xShape: readonly number[], begin: readonly number[], out: Storage, outShape: readonly number[]): void {
@@ -22,7 +22,7 @@ export function slice(rt: GpuRuntime, x: Storage, xShape: readonly number[], beg
   const at = (i: number) => boxIndex(o6, xs, b6, i);
   for (const [t0, cnt] of rt.monotoneChunks(n, at, x)) {
     const [xb, x0] = rt.operand('slice', x, at(t0), at(t0 + cnt - 1));
-    rt.threads('slice', {}, [t0, cnt, ...o6, ...xs, ...b6, x0], [xb, rt.win(out, t0, cnt)], cnt);
+    rt.threads('slice', {}, { t0, n: cnt, xBase: x0, shape: o6, xStrides: xs, begin: b6 }, [xb, rt.win(out, t0, cnt)], cnt);
   }
 }
 
@@ -32,23 +32,23 @@ export function paste(rt: GpuRuntime, src: Storage, srcShape: readonly number[],
   const at = (i: number) => boxIndex(s6, ds, b6, i);
   for (const [t0, cnt] of rt.monotoneChunks(n, at, dst)) {
     const [db, d0] = rt.operand('paste', dst, at(t0), at(t0 + cnt - 1));
-    rt.threads('paste', {}, [t0, cnt, ...s6, ...ds, ...b6, add ? 1 : 0, d0], [rt.win(src, t0, cnt), db], cnt);
+    rt.threads('paste', {}, { t0, n: cnt, add: add ? 1 : 0, dstBase: d0, shape: s6, dstStrides: ds, begin: b6 }, [rt.win(src, t0, cnt), db], cnt);
   }
 }
 
 export function gather(rt: GpuRuntime, x: Storage, idx: Storage, out: Storage, outer: number, axisLen: number, inner: number, nIdx: number): void {
   const n = outer * nIdx * inner;
-  rt.threads('gather', {}, [0, n, axisLen, inner, nIdx], [rt.whole('gather', x), rt.whole('gather', idx), rt.whole('gather', out)], n);
+  rt.threads('gather', {}, { t0: 0, n, axisLen, inner, nIdx }, [rt.whole('gather', x), rt.whole('gather', idx), rt.whole('gather', out)], n);
 }
 
 export function scatterAddAcc(rt: GpuRuntime, dy: Storage, idx: Storage, dx: Storage, outer: number, axisLen: number, inner: number, nIdx: number): void {
   const n = outer * axisLen * inner;
-  rt.threads('scatter_add', {}, [0, n, axisLen, inner, nIdx], [rt.whole('scatterAddAcc', dy), rt.whole('scatterAddAcc', idx), rt.whole('scatterAddAcc', dx)], n);
+  rt.threads('scatter_add', {}, { t0: 0, n, axisLen, inner, nIdx }, [rt.whole('scatterAddAcc', dy), rt.whole('scatterAddAcc', idx), rt.whole('scatterAddAcc', dx)], n);
 }
 
 export function oneHot(rt: GpuRuntime, idx: Storage, out: Storage, n: number, depth: number, on: number, off: number): void {
   const total = n * depth;
-  rt.threads('one_hot', {}, [0, total, depth, fb(on), fb(off)], [rt.whole('oneHot', idx), rt.whole('oneHot', out)], total);
+  rt.threads('one_hot', {}, { t0: 0, n: total, depth, on, off }, [rt.whole('oneHot', idx), rt.whole('oneHot', out)], total);
 }
 
 function pad6(a: readonly number[], fill: number): number[] {

@@ -4,10 +4,9 @@
 // wasm kernel: assembly/matmul.ts; tests: test/linalg-loss.test.ts, test/webgpu.test.ts.
 import type { Storage } from '../../backend.js';
 import type { GpuRuntime } from '../runtime.js';
-import { gemmGrid } from './gemm.js';
+import { gemmGrid, gemmProgram } from './gemm.js';
 
-const GEMM = 'matmul_gemm+gemm_core';
-export const PROGRAMS: string[] = [GEMM, 'matmul'];
+export const PROGRAMS: string[] = ['matmul_gemm+gemm_core', 'matmul_gemm+gemm_direct', 'matmul'];
 
 export function matmul(rt: GpuRuntime, a: Storage, b: Storage, out: Storage, batch: number, m: number, k: number, n: number,
   transA: boolean, transB: boolean, aBatchStride: number, bBatchStride: number, tiled: boolean): void {
@@ -15,13 +14,13 @@ export function matmul(rt: GpuRuntime, a: Storage, b: Storage, out: Storage, bat
   const binds = [rt.whole('matmul', a), rt.whole('matmul', b), rt.whole('matmul', out)];
   if (!tiled) {
     const total = batch * m * n;
-    rt.threads('matmul', {}, [0, total, m, k, n, aRow, aCol, aBatchStride, bRow, bCol, bBatchStride], binds, total);
+    rt.threads('matmul', {}, { t0: 0, n: total, m, k, ncols: n, aRow, aCol, aBatch: aBatchStride, bRow, bCol, bBatch: bBatchStride }, binds, total);
     return;
   }
-  const grid = gemmGrid(m, n, batch);
+  const grid = gemmGrid(m, n, batch, rt.gemmCore);
   const A4 = aCol === 1 && aRow % 4 === 0 && aBatchStride % 4 === 0 && k % 4 === 0;
   const B4 = bCol === 1 && bRow % 4 === 0 && bBatchStride % 4 === 0 && n % 4 === 0;
-  rt.launch(GEMM, { TM: grid.TM, TN: grid.TN }, {
+  rt.launch(gemmProgram('matmul_gemm', rt.gemmCore), { TM: grid.TM, TN: grid.TN }, {
     groups: grid.groups, tilesM: grid.tilesM, tilesN: grid.tilesN, M: m, N: n, K: k,
     aRow, aCol, aBatch: aBatchStride, bRow, bCol, bBatch: bBatchStride, a4: A4 ? 1 : 0, b4: B4 ? 1 : 0, c4: n % 4 === 0 ? 1 : 0,
   }, binds, grid.groups);

@@ -37,7 +37,7 @@ function random(rt: GpuRuntime, op: number, out: Storage, n: number, seed: numbe
   const tb: Bind = { buffer: table, offset: 0, size: table.size };
   for (let t0 = 0; t0 < n; t0 += rt.chunk) {
     const cnt = Math.min(rt.chunk, n - t0);
-    rt.threads('random', { OP: op }, [t0, cnt, fb(p0), fb(p1)], [rt.win(out, t0, cnt), tb], op === 1 ? Math.ceil(cnt / 2) : cnt);
+    rt.threads('random', { OP: op }, { t0, n: cnt, p0, p1 }, [rt.win(out, t0, cnt), tb], op === 1 ? Math.ceil(cnt / 2) : cnt);
   }
   rt.retire(table);
 }

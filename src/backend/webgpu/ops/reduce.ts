@@ -38,11 +38,11 @@ export function reduce(rt: GpuRuntime, op: ReduceOp, x: Storage, out: Storage, o
             copy(rt, x, o * slab + j * inner + k0, tmp, 0, cnt);
             const acc = rt.alloc(4 * cnt);
             copy(rt, out, o * inner + k0, acc, 0, cnt);
-            rt.threads('reduce_acc', { OP: REDUCE[op] }, [0, cnt], [rt.whole('reduce', tmp), rt.whole('reduce', acc)], cnt);
+            rt.threads('reduce_acc', { OP: REDUCE[op] }, { t0: 0, n: cnt }, [rt.whole('reduce', tmp), rt.whole('reduce', acc)], cnt);
             copy(rt, acc, 0, out, o * inner + k0, cnt);
             rt.free(tmp); rt.free(acc);
           } else {
-            rt.threads('reduce_acc', { OP: REDUCE[op] }, [0, cnt], [xb, ob], cnt);
+            rt.threads('reduce_acc', { OP: REDUCE[op] }, { t0: 0, n: cnt }, [xb, ob], cnt);
           }
         }
       }
@@ -74,7 +74,7 @@ export function reduce(rt: GpuRuntime, op: ReduceOp, x: Storage, out: Storage, o
 function reduceLaunch(rt: GpuRuntime, op: ReduceOp, xb: Bind, ob: Bind, t0: number, n: number, xBase: number, outBase: number, r: number, inner: number): void {
   const consts = { OP: REDUCE[op] };
   if (r <= 64) {
-    rt.threads('reduce', consts, [t0, n, xBase, outBase, r, inner], [xb, ob], n);
+    rt.threads('reduce', consts, { t0, n, xBase, outBase, r, inner }, [xb, ob], n);
     return;
   }
   // Blocks of B along r per workgroup, pass after pass, until one block remains.
@@ -86,15 +86,15 @@ function reduceLaunch(rt: GpuRuntime, op: ReduceOp, xb: Bind, ob: Bind, t0: numb
     const tmp = rt.alloc(4 * oc * nb * inner);
     temps.push(tmp);
     const tb = rt.whole('reduce', tmp);
-    rt.launch('reduce_wg', consts, [t0, n * nb, srcBase, o0 * nb * inner, len, inner, B, nb], [src, tb], n * nb);
+    rt.launch('reduce_wg', consts, { t0, n: n * nb, xBase: srcBase, outBase: o0 * nb * inner, r: len, inner, B, nb }, [src, tb], n * nb);
     src = tb; srcBase = o0 * nb * inner; len = nb;
   }
-  rt.launch('reduce_wg', consts, [t0, n, srcBase, outBase, len, inner, len, 1], [src, ob], n);
+  rt.launch('reduce_wg', consts, { t0, n, xBase: srcBase, outBase, r: len, inner, B: len, nb: 1 }, [src, ob], n);
   for (const tmp of temps) rt.free(tmp);
 }
 
 export function argmax(rt: GpuRuntime, x: Storage, out: Storage, rows: number, cols: number): void {
-  rt.threads('argmax', {}, [0, rows, cols], [rt.whole('argmax', x), rt.whole('argmax', out)], rows);
+  rt.threads('argmax', {}, { t0: 0, n: rows, cols }, [rt.whole('argmax', x), rt.whole('argmax', out)], rows);
 }
 
 export function dotAcc(rt: GpuRuntime, a: Storage, b: Storage, n: number, out: Storage, outIndex: number): void {

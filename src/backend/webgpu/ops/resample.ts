@@ -5,8 +5,9 @@ import type { GpuRuntime } from '../runtime.js';
 
 export const PROGRAMS = ['pool', 'pool_backward', 'upsample', 'upsample_backward'];
 
-function rgeom(rt: GpuRuntime, g: ResampleGeometry): number[] {
-  return [g.n, g.d, g.h, g.w, g.c, g.fd, g.fh, g.fw, g.od, g.oh, g.ow];
+/** The geometry fields (batches, d .. ow) of the resampling kernels' Params. */
+function rgeom(g: ResampleGeometry): Record<string, number> {
+  return { batches: g.n, d: g.d, h: g.h, w: g.w, c: g.c, fd: g.fd, fh: g.fh, fw: g.fw, od: g.od, oh: g.oh, ow: g.ow };
 }
 
 export function pool(rt: GpuRuntime, op: 'max' | 'avg', x: Storage, y: Storage, g: ResampleGeometry): void {
@@ -15,7 +16,7 @@ export function pool(rt: GpuRuntime, op: 'max' | 'avg', x: Storage, y: Storage, 
     const t0 = Math.max(b, 0) * g.od * outP + z0 * outP, cnt = (b < 0 ? g.n * g.od : z1 - z0) * outP;
     const [xb, x0] = rt.planeSpan('pool', x, b, g.d, inP, z0 * g.fd, z1 * g.fd);
     const [yb, y0] = rt.planeSpan('pool', y, b, g.od, outP, z0, z1);
-    rt.threads('pool', { OP: op === 'max' ? 0 : 1 }, [t0, cnt, ...rgeom(rt, g), x0, y0], [xb, yb], cnt);
+    rt.threads('pool', { OP: op === 'max' ? 0 : 1 }, { t0, n: cnt, ...rgeom(g), xBase: x0, yBase: y0 }, [xb, yb], cnt);
   }
 }
 
@@ -29,7 +30,7 @@ export function poolBackward(rt: GpuRuntime, op: 'max' | 'avg', x: Storage, dy: 
     const [xb, x0] = rt.planeSpan('poolBackward', x, b, g.d, inP, z0, z1);
     const [gb, g0] = rt.planeSpan('poolBackward', dy, b, g.od, outP, q0, q1);
     const [db, d0] = rt.planeSpan('poolBackward', dx, b, g.d, inP, z0, z1);
-    rt.threads('pool_backward', { OP: op === 'max' ? 0 : 1 }, [t0, cnt, ...rgeom(rt, g), x0, g0, d0], [xb, gb, db], cnt);
+    rt.threads('pool_backward', { OP: op === 'max' ? 0 : 1 }, { t0, n: cnt, ...rgeom(g), xBase: x0, dyBase: g0, dxBase: d0 }, [xb, gb, db], cnt);
   }
 }
 
@@ -40,7 +41,7 @@ export function upsample(rt: GpuRuntime, mode: 'nearest' | 'linear', x: Storage,
     const t0 = Math.max(b, 0) * g.od * outP + z0 * outP, cnt = (b < 0 ? g.n * g.od : z1 - z0) * outP;
     const [xb, x0] = rt.planeSpan('upsample', x, b, g.d, inP, Math.floor(z0 / g.fd) - 1, Math.floor((z1 - 1) / g.fd) + 2);
     const [yb, y0] = rt.planeSpan('upsample', y, b, g.od, outP, z0, z1);
-    rt.threads('upsample', { MODE: mode === 'nearest' ? 0 : 1 }, [t0, cnt, ...rgeom(rt, g), x0, y0], [xb, yb], cnt);
+    rt.threads('upsample', { MODE: mode === 'nearest' ? 0 : 1 }, { t0, n: cnt, ...rgeom(g), xBase: x0, yBase: y0 }, [xb, yb], cnt);
   }
 }
 
@@ -52,6 +53,6 @@ export function upsampleBackward(rt: GpuRuntime, mode: 'nearest' | 'linear', dy:
     const t0 = Math.max(b, 0) * g.d * inP + z0 * inP, cnt = (b < 0 ? g.n * g.d : z1 - z0) * inP;
     const [gb, g0] = rt.planeSpan('upsampleBackward', dy, b, g.od, outP, g.fd * z0 - halo, g.fd * z1 + halo);
     const [db, d0] = rt.planeSpan('upsampleBackward', dx, b, g.d, inP, z0, z1);
-    rt.threads('upsample_backward', { MODE: mode === 'nearest' ? 0 : 1 }, [t0, cnt, ...rgeom(rt, g), g0, d0], [gb, db], cnt);
+    rt.threads('upsample_backward', { MODE: mode === 'nearest' ? 0 : 1 }, { t0, n: cnt, ...rgeom(g), dyBase: g0, dxBase: d0 }, [gb, db], cnt);
   }
 }

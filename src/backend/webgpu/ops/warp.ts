@@ -14,7 +14,7 @@ export function warp(rt: GpuRuntime, x: Storage, flow: Storage, y: Storage, n: n
   for (const [v0, vc] of rt.voxelChunks(n * d * h * w, Math.max(3, c))) {
     const [fb0, f0] = rt.span('warp', flow, 3 * v0, 3 * (v0 + vc));
     const [yb, y0] = rt.span('warp', y, c * v0, c * (v0 + vc));
-    rt.threads('warp', {}, [c * v0, c * vc, f0, y0, n, d, h, w, c, rt.chunk, 0], [...xw, fb0, yb], c * vc);
+    rt.threads('warp', {}, { t0: c * v0, n: c * vc, flowBase: f0, yBase: y0, batches: n, d, h, w, c, W: rt.chunk, xBase: 0 }, [...xw, fb0, yb], c * vc);
   }
 }
 
@@ -28,7 +28,7 @@ export function warpBackward(rt: GpuRuntime, x: Storage, flow: Storage, dy: Stor
     const [fb0, f0] = rt.span('warpBackward', flow, 3 * v0, 3 * (v0 + vc));
     const [gb, g0] = rt.span('warpBackward', dy, c * v0, c * (v0 + vc));
     const [db, d0] = rt.span('warpBackward', dflow, 3 * v0, 3 * (v0 + vc));
-    rt.threads('warp_backward_flow', {}, [v0, vc, f0, g0, ...shape, rt.chunk, d0], [...xw, fb0, gb, db], vc);
+    rt.threads('warp_backward_flow', {}, { t0: v0, n: vc, flowBase: f0, dyBase: g0, batches: n, d, h, w, c, W: rt.chunk, dflowBase: d0 }, [...xw, fb0, gb, db], vc);
   }
   if (dx) imageGradient(rt, flow, dy, dx, n, d, h, w, c, chunks);
 }
@@ -80,6 +80,6 @@ export function warpNearest(rt: GpuRuntime, x: Storage, flow: Storage, y: Storag
   for (const [v0, vc] of rt.voxelChunks(n * d * h * w, Math.max(3, c))) {
     const [fb0, f0] = rt.span('warpNearest', flow, 3 * v0, 3 * (v0 + vc));
     const [yb, y0] = rt.span('warpNearest', y, c * v0, c * (v0 + vc));
-    rt.threads('warp_nearest', {}, [c * v0, c * vc, bits, f0, n, d, h, w, c, rt.chunk, y0], [...xw, fb0, yb], c * vc);
+    rt.threads('warp_nearest', {}, { t0: c * v0, n: c * vc, outside: bits, flowBase: f0, batches: n, d, h, w, c, W: rt.chunk, yBase: y0 }, [...xw, fb0, yb], c * vc);
   }
 }
