@@ -19,8 +19,13 @@ export class FsStore implements BlobStore {
   async save(name: string, bytes: Uint8Array): Promise<void> {
     const path = join(this.dir, name);
     await mkdir(dirname(path), { recursive: true });
-    const tmp = `${path}.tmp-${process.pid}`;
-    await writeFile(tmp, bytes);
-    await rename(tmp, path);
+    await writeFileAtomic(path, bytes);
   }
+}
+
+/** Writes `data` to a temporary file beside `path` and renames it into place: a process killed meanwhile leaves the old file or none, never half of one. */
+export async function writeFileAtomic(path: string, data: Uint8Array | string): Promise<void> {
+  const tmp = `${path}.tmp-${process.pid}`;
+  await writeFile(tmp, data);
+  await rename(tmp, path);
 }

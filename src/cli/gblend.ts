@@ -19,7 +19,7 @@ import {
 } from '../gblend/index.js';
 import { parseManifest } from '../io/manifest.js';
 import type { GBlendResultsJson } from '../gblend/results.js';
-import { FsStore } from './fs-store.js';
+import { FsStore, writeFileAtomic } from './fs-store.js';
 import { checkOutDir, joinNegativeNumbers } from './args.js';
 import { ProgressBar } from './progress.js';
 import { startGBlendWorker, workerHeadRunner } from '../workers/gblend-node.js';
@@ -286,7 +286,7 @@ export async function main(argv: string[]): Promise<number> {
               },
             });
             if (f !== null) result.fold = f;
-            await writeFile(file, JSON.stringify({ config: configKey, result }));
+            await writeFileAtomic(file, JSON.stringify({ config: configKey, result }));
           }
           results.push(result);
           done++;
@@ -419,7 +419,7 @@ export async function main(argv: string[]): Promise<number> {
     runs: results.map((r) => ({ name: r.name, seed: r.seed, ...(r.fold !== undefined ? { fold: r.fold } : {}), top1: r.top1, top5: r.top5, weights: r.weights, validation: r.validation, testHeads: r.testHeads, estimates: r.estimates, history: r.history })),
     command: `blendwarp gblend ${argv.join(' ')}`,
   };
-  await writeFile(join(out, 'results.json'), JSON.stringify(json, null, 1));
+  await writeFileAtomic(join(out, 'results.json'), JSON.stringify(json, null, 1));
   const first = results.filter((r) => r.seed === 1 && (r.fold ?? 1) === (foldsRun[0] ?? 1));
   await writeFile(join(out, 'weights.svg'), weightsChart(first));
   await writeFile(join(out, 'losses.svg'), lossChart(first));
