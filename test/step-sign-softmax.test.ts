@@ -5,19 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import * as bw from '../src/index.js';
 import { backendsUnderTest, checkGrad, expectClose, randData, t, useBackend, weightedSumRef } from './harness.js';
 import { unaryRef } from './reference/core.js';
-
-/** Row-wise softmax in float64: exp(x - max) / sum. */
-function softmaxRef(x: Float64Array, classes: number): Float64Array {
-  const out = new Float64Array(x.length);
-  for (let r = 0; r < x.length / classes; r++) {
-    let m = -Infinity;
-    for (let j = 0; j < classes; j++) m = Math.max(m, x[r * classes + j]!);
-    let s = 0;
-    for (let j = 0; j < classes; j++) s += Math.exp(x[r * classes + j]! - m);
-    for (let j = 0; j < classes; j++) out[r * classes + j] = Math.exp(x[r * classes + j]! - m) / s;
-  }
-  return out;
-}
+import { softmaxRef } from './reference/kernels.js';
 
 /** Logits with per-row offsets from -60 to +60 and spreads from 0.01 to 30: rows that are nothing like probabilities. */
 function generalRows(rows: number, classes: number, seed: number): Float64Array {
