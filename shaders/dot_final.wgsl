@@ -5,12 +5,6 @@ struct Params { m: u32, outIndex: u32 }
 @group(0) @binding(1) var<storage, read> partial: array<vec2<f32>>;
 @group(0) @binding(2) var<storage, read_write> out: array<f32>;
 var<workgroup> part: array<vec2<f32>, 256>;
-fn twoSum(x: vec2<f32>, v: f32) -> vec2<f32> {
-  let s = x.x + v;
-  let bb = s - x.x;
-  let e = (x.x - (s - bb)) + (v - bb);
-  return vec2<f32>(s, x.y + e);
-}
 @compute @workgroup_size(256)
 fn main(@builtin(local_invocation_id) lid: vec3<u32>) {
   let t = lid.x;

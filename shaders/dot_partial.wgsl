@@ -8,13 +8,6 @@ struct Params { n: u32, first: u32 }
 @group(0) @binding(2) var<storage, read> b: array<f32>;
 @group(0) @binding(3) var<storage, read_write> partial: array<vec2<f32>>;
 var<workgroup> part: array<vec2<f32>, 256>;
-// (s, c) + v: Knuth's two-sum, exact error of s + v, accumulated in c
-fn twoSum(x: vec2<f32>, v: f32) -> vec2<f32> {
-  let s = x.x + v;
-  let bb = s - x.x;
-  let e = (x.x - (s - bb)) + (v - bb);
-  return vec2<f32>(s, x.y + e);
-}
 @compute @workgroup_size(256)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
   let w = wgLin(wid, nwg);

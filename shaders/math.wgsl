@@ -26,3 +26,11 @@ fn tanhf(v: f32) -> f32 {
 fn softplusf(v: f32) -> f32 {
   return max(v, 0.0) + log(1.0 + exp(-abs(v)));
 }
+
+// (s, c) + v: Knuth's two-sum, the exact error of s + v accumulated in c (the compensated dot products).
+fn twoSum(x: vec2<f32>, v: f32) -> vec2<f32> {
+  let s = x.x + v;
+  let bb = s - x.x;
+  let e = (x.x - (s - bb)) + (v - bb);
+  return vec2<f32>(s, x.y + e);
+}
