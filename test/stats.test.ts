@@ -3,6 +3,8 @@
 // approximation with tie correction computed by hand, and the bootstrap interval's basic properties.
 import { describe, expect, it } from 'vitest';
 import { bootstrapMeanCi, normalSf, pairedComparison, signedRankCounts, wilcoxonSignedRank } from '../src/stats/paired.js';
+import { gblendStatistics, statisticsJson } from '../src/gblend/results.js';
+import type { MethodResult } from '../src/gblend/methods.js';
 
 describe('Wilcoxon signed-rank', () => {
   it('exact: all five differences positive gives p = 2/32', () => {
@@ -114,5 +116,51 @@ describe('pairedComparison', () => {
     expect(lo).toBeGreaterThanOrEqual(-0.3);
     expect(hi).toBeLessThanOrEqual(0.5);
     expect(hi - lo).toBeGreaterThan(0.1);
+  });
+});
+
+describe('G-Blend results statistics (shared by the command line and the web lab)', () => {
+  const run = (name: string, seed: number, top1: number, fold?: number): MethodResult =>
+    ({ name, seed, top1, top5: 1, weights: null, history: [], estimates: [], ...(fold !== undefined ? { fold } : {}) });
+  it('pairs over (seed, fold) units, names the best single modality, reports the regime per fold and per-fold means', () => {
+    // Two folds x two seeds. uni:b is the best single modality (mean 0.8 vs 0.6); naive is below it
+    // overall (0.70 vs 0.80) and in fold 1 (0.5 vs 0.85), above it in fold 2 (0.9 vs 0.75).
+    const rs = [
+      run('uni:a', 1, 0.6, 1), run('uni:a', 2, 0.6, 1), run('uni:a', 1, 0.6, 2), run('uni:a', 2, 0.6, 2),
+      run('uni:b', 1, 0.8, 1), run('uni:b', 2, 0.9, 1), run('uni:b', 1, 0.7, 2), run('uni:b', 2, 0.8, 2),
+      run('naive', 1, 0.5, 1), run('naive', 2, 0.5, 1), run('naive', 1, 0.9, 2), run('naive', 2, 0.9, 2),
+    ];
+    const st = gblendStatistics(rs);
+    expect(st.seeds).toEqual([1, 2]);
+    expect(st.folds).toEqual([1, 2]);
+    expect(st.bestSingle).toBe('uni:b');
+    const c = st.comparisons.find((x) => x.a === 'naive' && x.b === 'uni:b')!;
+    expect(c.n).toBe(4);
+    expect(c.mean_diff).toBeCloseTo((-0.3 - 0.4 + 0.2 + 0.1) / 4, 4);
+    // Every method against naive and against the best single modality (there is no aux or late-product here).
+    expect(st.comparisons.map((x) => `${x.a}-${x.b}`).sort()).toEqual(['naive-uni:b', 'uni:a-naive', 'uni:a-uni:b', 'uni:b-naive'].sort());
+    expect(st.foldRegime).toEqual([
+      { fold: 1, naive: 0.5, best_single: expect.closeTo(0.85, 10), naive_below: true },
+      { fold: 2, naive: 0.9, best_single: expect.closeTo(0.75, 10), naive_below: false },
+    ]);
+    expect(st.regime).toMatch(/^naive joint training 70\.0% is BELOW the best single modality uni:b 80\.0% \(paired over 4 \(seed, fold\) units: -10\.0 points/);
+    expect(st.regime).toMatch(/per fold, naive is below uni:b in 1 of 2 \(fold 1\)$/);
+    const b1 = st.perFold.find((p) => p.name === 'uni:b' && p.fold === 1)!;
+    expect(b1.top1).toBeCloseTo(0.85, 10);
+    expect(b1.top1_std).toBeCloseTo(Math.sqrt(0.005), 10); // sample std of 0.8, 0.9
+    expect(b1.seeds).toBe(2);
+    const json = statisticsJson(rs, st, null);
+    expect(json.folds).toBeNull();
+    expect(json.per_fold).toBeNull();
+  });
+  it('without folds pairs over seeds and has no per-fold rows', () => {
+    const st = gblendStatistics([run('naive', 1, 0.5), run('naive', 2, 0.6), run('aux', 1, 0.7), run('aux', 2, 0.65)]);
+    expect(st.folds).toEqual([]);
+    expect(st.perFold).toEqual([]);
+    expect(st.regime).toBeNull(); // no uni-modal method: no regime line
+    const c = st.comparisons.find((x) => x.a === 'aux' && x.b === 'naive')!;
+    expect(c.n).toBe(2);
+    expect(c.mean_diff).toBeCloseTo(0.125, 4);
+    expect(statisticsJson([], st, null).validation).toEqual({ 1: null, 2: null });
   });
 });

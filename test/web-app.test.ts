@@ -3,7 +3,7 @@
 // headers; both ?demo= hooks run to "done" on wasm and on WebGPU (SwiftShader), with and without
 // isolation; the niivue canvas is not blank (pixel statistics of a screenshot); a NIfTI set through
 // the file input is shown; a run interrupted by a reload resumes from its checkpoints; the G-Blend lab runs on a manifest
-// folder set through the folder input. Sizes are cut down through the demo's URL parameters (a few steps, two
+// folder set through the folder input; the lab's cross-validation (&folds=2) runs on the threaded wasm case. Sizes are cut down through the demo's URL parameters (a few steps, two
 // or three methods) so the suite stays small on 2 cores. BLENDWARP_SCREENSHOTS=1 writes the
 // screenshots of docs/ (docs/web-*.png).
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -16,6 +16,7 @@ import { CHROMIUM } from './browser/run-chromium.js';
 import { buildSite, launch, serveSite, viewerStats, waitForStatus } from './browser/web-app.js';
 import { encodeNifti } from '../src/io/nifti.js';
 import { encodeNpy } from '../src/io/npy.js';
+import type { GBlendResultsJson } from '../src/gblend/results.js';
 
 const root = join(import.meta.dirname, '..');
 const ci = process.env.CI === 'true';
@@ -77,7 +78,9 @@ describe.skipIf(!haveChromium)('web app in headless Chromium', () => {
       for (const isolated of [true, false]) {
         it(`?demo=${demo} runs to done on ${backend}, ${isolated ? '' : 'not '}cross-origin isolated`, async () => {
           const shot = shots && isolated && backend === 'wasm';
-          const query = (shot ? SHOT_QUERY : backend === 'webgpu' ? GPU_QUERY : DEMO_QUERY)[demo];
+          // The G-Blend lab's cross-validation (&folds=K, as `blendwarp gblend --folds K`) on the threaded wasm run.
+          const folds = demo === 'gblend' && backend === 'wasm' && isolated && !shot ? 2 : 0;
+          const query = (shot ? SHOT_QUERY : backend === 'webgpu' ? GPU_QUERY : DEMO_QUERY)[demo] + (folds ? `&folds=${folds}` : '');
           const methods = new URLSearchParams(query).get('methods')!.split(',');
           const { page, logs } = await open(`${query}&backend=${backend}`, isolated);
           try {
@@ -112,6 +115,25 @@ describe.skipIf(!haveChromium)('web app in headless Chromium', () => {
                 expect(Object.values(w).reduce((a, v) => a + v, 0)).toBeCloseTo(1, 5);
               }
               expect(await page.locator('#g-table tr').count()).toBe(methods.length + 1);
+              // results.json's statistics, as the command line writes them; with folds per (seed, fold) unit.
+              const full = results as unknown as GBlendResultsJson;
+              expect(full.comparisons.length).toBeGreaterThan(0);
+              expect(full.regime).toMatch(/^naive joint training .* the best single modality uni:left/);
+              expect(await page.locator('#g-stats table[data-table="comparisons"] tr').count()).toBe(full.comparisons.length + 1);
+              if (folds) {
+                expect(full.folds!.k).toBe(folds);
+                expect(full.folds!.by).toBe('stratified');
+                // Every pooled example is tested in exactly one fold: 10 classes x (40 + 20) images.
+                expect(full.folds!.folds.reduce((a, f) => a + f.test, 0)).toBe(600);
+                expect(full.runs.map((r) => `${r.name}/f${r.fold}`).sort()).toEqual(methods.flatMap((m) => [`${m}/f1`, `${m}/f2`]).sort());
+                expect(full.per_fold!.length).toBe(methods.length * folds);
+                expect(full.comparisons.every((c) => c.n === folds)).toBe(true);
+                expect(full.folds!.regime.map((r) => r.fold)).toEqual([1, 2]);
+                expect(await page.locator('#g-stats table[data-table="per-fold"] tr').count()).toBe(methods.length + 1);
+              } else {
+                expect(full.folds).toBeNull();
+                expect(full.runs.every((r) => r.fold === undefined)).toBe(true);
+              }
               expect(await page.locator('#g-weights polyline').count()).toBe(3); // one weight line per head
             }
             if (shot) await page.screenshot({ path: join(root, 'docs', `web-${demo}.png`), fullPage: true, clip: { x: 0, y: 0, width: 1300, height: demo === 'synth' ? 1160 : 1240 } });
@@ -145,7 +167,7 @@ describe.skipIf(!haveChromium)('web app in headless Chromium', () => {
     }
   }, 960_000);
 
-  it('the G-Blend lab runs on a manifest folder chosen in the folder input', async () => {
+  it('the G-Blend lab runs on a manifest folder chosen in the folder input, on its split and with folds over its groups', async () => {
     // The format of docs/gblend-guide.md: per-example .npy files for one modality, one array for the other.
     const data = mkdtempSync(join(tmpdir(), 'blendwarp-manifest-'));
     const folder = join(data, 'mydata');
@@ -157,7 +179,7 @@ describe.skipIf(!haveChromium)('web app in headless Chromium', () => {
       const y = i % 3;
       writeFileSync(join(folder, 'a', `${i}.npy`), encodeNpy(Float32Array.from({ length: 4 }, (_, k) => (k === y ? 1.5 : 0) + r() - 0.5), [4]));
       for (let k = 0; k < 3; k++) b[i * 3 + k] = (k === y ? 0.8 : 0) + r() - 0.5;
-      examples.push({ a: `a/${i}.npy`, label: ['x', 'y', 'z'][y], split: i >= 75 ? 'test' : 'train' });
+      examples.push({ a: `a/${i}.npy`, label: ['x', 'y', 'z'][y], split: i >= 75 ? 'test' : 'train', group: `site${Math.floor(i / 3) % 6}` });
     }
     writeFileSync(join(folder, 'b.npy'), encodeNpy(b, [n, 3]));
     writeFileSync(join(folder, 'manifest.json'), JSON.stringify({ classes: ['x', 'y', 'z'], modalities: [{ name: 'a', format: 'npy' }, { name: 'b', format: 'npy', file: 'b.npy' }], examples }));
@@ -176,6 +198,18 @@ describe.skipIf(!haveChromium)('web app in headless Chromium', () => {
       expect(results.methods.map((m) => m.name)).toEqual(['uni:a', 'uni:b', 'naive', 'gblend-offline']);
       expect([results.data.train, results.data.test]).toEqual([75, 15]);
       expect(Object.keys(results.methods[3]!.weights!)).toEqual(['a', 'b', 'fused']);
+      // The same folder with 3 folds from the form: whole groups held out, the manifest's split unused.
+      await page.fill('#g-folds', '3');
+      await page.click('#g-run');
+      expect(await waitForStatus(page, 900_000), logs.slice(-20).join('\n')).toBe('done');
+      const cv = await page.evaluate(() => (window as unknown as { blendwarpResults: unknown }).blendwarpResults) as GBlendResultsJson;
+      expect(cv.folds!.k).toBe(3);
+      expect(cv.folds!.by).toBe('groups');
+      expect(cv.folds!.folds.flatMap((f) => f.test_groups!).sort()).toEqual(['site0', 'site1', 'site2', 'site3', 'site4', 'site5']);
+      expect(cv.folds!.folds.map((f) => [f.train, f.test])).toEqual([[60, 30], [60, 30], [60, 30]]);
+      expect([cv.data.train, cv.data.test]).toEqual([90, 90]);
+      expect(cv.runs.filter((r) => r.name === 'naive').map((r) => r.fold)).toEqual([1, 2, 3]);
+      expect(cv.comparisons.find((c) => c.a === 'gblend-offline' && c.b === 'naive')!.n).toBe(3);
     } finally {
       await page.close();
       rmSync(data, { recursive: true, force: true });

@@ -11,14 +11,14 @@ import { parseArgs } from 'node:util';
 import './node-inflate.js';
 import { DeviceLostError, setBackend, type BackendName } from '../index.js';
 import { Rng } from '../ops/create.js';
-import { comparisonsTable, COMPARISON_METHOD, pairedComparison, type Comparison } from '../stats/paired.js';
+import { comparisonsTable } from '../stats/paired.js';
 import {
   aggregate, allMethods, isMultiModal, METHOD_ALIASES, STATIC_METHODS, buildAvMnist, buildTwoViewMnist, DEFAULT_GUARDS, derivedSeed, loadManifestDataset, loadMnistDigits, loadMnistPackageDigits, lossChart,
   ogrChart, runMethod, weightsChart, type EncoderSpec, type GBlendOptions, type MethodResult, type TrainTest,
-  avMnistFoldSource, FOLD_SEED, foldData, groupFolds, loadManifestFoldSource, makeFolds, twoViewMnistFoldSource, type Dataset, type Fold, type FoldPlan,
+  avMnistFoldSource, foldData, groupFolds, loadManifestFoldSource, makeFolds, twoViewMnistFoldSource, type Dataset, type Fold, type FoldPlan,
 } from '../gblend/index.js';
 import { parseManifest } from '../io/manifest.js';
-import type { GBlendResultsJson } from '../gblend/results.js';
+import { gblendStatistics, statisticsJson, type GBlendResultsJson } from '../gblend/results.js';
 import { FsStore, writeFileAtomic } from './fs-store.js';
 import { checkOutDir, joinNegativeNumbers } from './args.js';
 import { ProgressBar } from './progress.js';
@@ -317,45 +317,11 @@ export async function main(argv: string[]): Promise<number> {
     } catch { /* not a run file */ }
   }
   results.sort((a, b) => known.indexOf(a.name) - known.indexOf(b.name) || (a.fold ?? 0) - (b.fold ?? 0) || a.seed - b.seed);
-  const seedsRun = [...new Set(results.map((r) => r.seed))].sort((a, b) => a - b);
-  const foldsRun = [...new Set(results.map((r) => r.fold ?? 0))].filter((f) => f > 0).sort((a, b) => a - b);
-  const unitWord = plan ? '(seed, fold) units' : 'seeds';
-
   // ---- statistics: paired over seeds (and folds), every method against naive, aux, the best single modality and late-product
-  const top1Of = (name: string, fold?: number) => new Map(results.filter((r) => r.name === name && (fold === undefined || r.fold === fold)).map((r) => [unitOf(r), r.top1]));
+  const stats = gblendStatistics(results);
+  const { seeds: seedsRun, folds: foldsRun, comparisons, regime, foldRegime, perFold } = stats;
+  const unitWord = plan ? '(seed, fold) units' : 'seeds';
   const names = [...new Set(results.map((r) => r.name))];
-  const meanOf = (m: Map<string, number>) => { const v = [...m.values()]; return v.reduce((a, b) => a + b, 0) / v.length; };
-  const meanTop1 = (name: string, fold?: number) => meanOf(top1Of(name, fold));
-  const unis = names.filter((n) => n.startsWith('uni:'));
-  const bestUni = unis.length ? unis.reduce((a, b) => (meanTop1(b) > meanTop1(a) ? b : a)) : null;
-  const comparisons: Comparison[] = [];
-  const unitOrder = (x: string, y: string) => { const [fx, sx] = x.split('/').map(Number), [fy, sy] = y.split('/').map(Number); return fx! - fy! || sx! - sy!; };
-  // late-product too: the strongest baseline measured so far (docs/gblend-results.md).
-  for (const b of ['naive', 'aux', ...(bestUni ? [bestUni] : []), 'late-product']) {
-    if (!names.includes(b)) continue;
-    const tb = top1Of(b);
-    for (const a of names) {
-      if (a === b) continue;
-      const ta = top1Of(a);
-      const common = [...ta.keys()].filter((s) => tb.has(s)).sort(unitOrder);
-      if (common.length) comparisons.push(pairedComparison(a, common.map((s) => ta.get(s)!), b, common.map((s) => tb.get(s)!)));
-    }
-  }
-  let regime: string | null = null;
-  const foldRegime: { fold: number; naive: number; best_single: number; naive_below: boolean }[] = [];
-  if (bestUni && names.includes('naive')) {
-    const c = comparisons.find((x) => x.a === 'naive' && x.b === bestUni);
-    const below = meanTop1('naive') < meanTop1(bestUni);
-    for (const f of foldsRun) {
-      if (top1Of('naive', f).size && top1Of(bestUni, f).size) {
-        const nv = meanTop1('naive', f), bu = meanTop1(bestUni, f);
-        foldRegime.push({ fold: f, naive: nv, best_single: bu, naive_below: nv < bu });
-      }
-    }
-    regime = `naive joint training ${(100 * meanTop1('naive')).toFixed(1)}% is ${below ? 'BELOW' : 'not below'} the best single modality ${bestUni} ${(100 * meanTop1(bestUni)).toFixed(1)}%` +
-      `${c ? ` (paired over ${c.n} ${unitWord}: ${(100 * c.mean_diff).toFixed(1)} points, p = ${c.p_value ?? 'n/a'})` : ''}: ${below ? 'the regime the paper is about' : 'the paper\'s problem does not arise here'}` +
-      (foldRegime.length ? `; per fold, naive is below ${bestUni} in ${foldRegime.filter((x) => x.naive_below).length} of ${foldRegime.length} (fold${foldRegime.filter((x) => x.naive_below).length === 1 ? '' : 's'} ${foldRegime.filter((x) => x.naive_below).map((x) => x.fold).join(', ') || 'none'})` : '');
-  }
 
   // ---- table, results.json, plots
   const agg = aggregate(results);
@@ -371,16 +337,7 @@ export async function main(argv: string[]): Promise<number> {
   const testSize = plan ? `${plan.k} folds over ${pooled!.labels.length} pooled examples, each tested once` : `test set: ${firstUnit?.test.labels.length ?? units[0]!.make().test.labels.length} examples`;
   process.stdout.write(`\n${lines.join('\n')}\n(top-1/top-5 in %, mean ± std over ${plan ? `seeds ${seedsRun.join(', ')} x folds ${foldsRun.join(', ')}` : `seeds ${seedsRun.join(', ')}`}; ${testSize})\n`);
   // Per fold: top-1 of each method (mean over seeds), and which groups the fold tested.
-  const perFold: { name: string; fold: number; top1: number; top1_std: number; seeds: number }[] = [];
   if (plan) {
-    for (const name of names) {
-      for (const f of foldsRun) {
-        const v = [...top1Of(name, f).values()];
-        if (!v.length) continue;
-        const m = v.reduce((a, b) => a + b, 0) / v.length;
-        perFold.push({ name, fold: f, top1: m, top1_std: v.length > 1 ? Math.sqrt(v.reduce((a, b) => a + (b - m) ** 2, 0) / (v.length - 1)) : 0, seeds: v.length });
-      }
-    }
     const fl = [`\nPer fold (top-1 %, mean over seeds ${seedsRun.join(', ')}):`];
     for (const f of plan.folds) fl.push(`  fold ${f.fold}: tests ${f.testGroups ? `groups ${f.testGroups.join(', ')}` : 'a stratified 1/' + plan.k} (${f.test.length} examples)`);
     fl.push(`${'Method'.padEnd(20)} ${foldsRun.map((f) => `fold ${f}`.padStart(7)).join(' ')}`);
@@ -396,25 +353,7 @@ export async function main(argv: string[]): Promise<number> {
   const json: GBlendResultsJson = {
     methods: agg.map((a) => ({ name: a.name, top1: a.top1, top1_std: a.top1_std, top5: a.top5, top5_std: a.top5_std, ...(a.mAP !== undefined ? { mAP: a.mAP, mAUC: a.mAUC } : {}), weights: a.weights, seeds: a.seeds, ...(a.folds !== undefined ? { folds: a.folds } : {}) })),
     data: { kind, notes: dataNotes, modalities: shapeSource.modalities.map((m) => ({ name: m.name, shape: m.shape })), train: one ? one.train.labels.length : nPooled, test: one ? one.test.labels.length : nPooled },
-    comparisons,
-    comparison_method: {
-      ...COMPARISON_METHOD,
-      pairing: plan
-        ? '(seed, fold) units: the same fold holds out the same test groups/examples, and the same seed draws the same V, initialisation and batch order within it; values are top-1 accuracies as fractions'
-        : 'seeds (the same seed: the same split, V and initialisation); values are top-1 accuracies as fractions',
-    },
-    regime,
-    folds: plan ? {
-      k: plan.k, by: plan.by, seed: FOLD_SEED,
-      folds: plan.folds.map((f) => ({ fold: f.fold, ...(f.testGroups ? { test_groups: f.testGroups } : {}), train: foldSizes.get(f.fold)?.train ?? f.train.length, test: f.test.length })),
-      regime: foldRegime,
-    } : null,
-    per_fold: plan ? perFold : null,
-    validation: Object.fromEntries(
-      plan
-        ? foldsRun.flatMap((f) => seedsRun.map((sd) => [`f${f}/s${sd}`, results.find((r) => r.seed === sd && r.fold === f)?.validation ?? null]))
-        : seedsRun.map((sd) => [String(sd), results.find((r) => r.seed === sd)?.validation ?? null]),
-    ),
+    ...statisticsJson(results, stats, plan, foldSizes),
     config: { seeds: seedsRun, ...(plan ? { folds: plan.k } : {}), quick, ...opts, encoders },
     runs: results.map((r) => ({ name: r.name, seed: r.seed, ...(r.fold !== undefined ? { fold: r.fold } : {}), top1: r.top1, top5: r.top5, weights: r.weights, validation: r.validation, testHeads: r.testHeads, estimates: r.estimates, history: r.history })),
     command: `blendwarp gblend ${argv.join(' ')}`,

@@ -4,7 +4,7 @@
 // results table (the CLI's results.json layout) and downloads.
 import * as Comlink from 'comlink';
 import { createStore, get, set } from 'idb-keyval';
-import { aggregate, allMethods, DEFAULT_GUARDS, type GBlendOptions, type MethodResult, type ProgressEvent } from 'blendwarp/gblend';
+import { aggregate, allMethods, DEFAULT_GUARDS, formatP, gblendStatistics, statisticsJson, type GBlendOptions, type MethodResult, type ProgressEvent } from 'blendwarp/gblend';
 import type { DataSource, DataSummary, GBlendWorkerApi } from './gblend.worker';
 import type { BackendReport } from './backend';
 import { lineChart } from './plot';
@@ -22,6 +22,8 @@ export interface GBlendConfig {
   fromForm?: boolean;
   trainPerClass?: number;
   testPerClass?: number;
+  /** K >= 2: K-fold cross-validation (`blendwarp gblend --folds K`); 0 or absent: the data's split. */
+  folds?: number;
 }
 
 async function hashOf(text: string): Promise<string> {
@@ -63,7 +65,7 @@ export class GBlendLab {
 
   private formConfig(): GBlendConfig {
     const methods = [...document.querySelectorAll<HTMLInputElement>('#g-methods input:checked')].map((i) => i.value);
-    return { data: $<HTMLSelectElement>('g-data').value as 'default' | 'folder', epochs: Math.max(1, Number($<HTMLInputElement>('g-epochs').value) || 8), seeds: Math.max(1, Number($<HTMLInputElement>('g-seeds').value) || 1), methods, quick: true, fromForm: true };
+    return { data: $<HTMLSelectElement>('g-data').value as 'default' | 'folder', epochs: Math.max(1, Number($<HTMLInputElement>('g-epochs').value) || 8), seeds: Math.max(1, Number($<HTMLInputElement>('g-seeds').value) || 1), folds: Math.max(0, Math.floor(Number($<HTMLInputElement>('g-folds').value) || 0)), methods, quick: true, fromForm: true };
   }
 
   private async ensureWorker(): Promise<Comlink.Remote<GBlendWorkerApi>> {
@@ -100,9 +102,10 @@ export class GBlendLab {
   }
 
   private async source(cfg: GBlendConfig): Promise<DataSource> {
-    if (cfg.data === 'default') return { kind: 'default', trainPerClass: cfg.trainPerClass ?? 300, testPerClass: cfg.testPerClass ?? 100 };
+    const folds = cfg.folds && cfg.folds > 0 ? { folds: cfg.folds } : {};
+    if (cfg.data === 'default') return { kind: 'default', trainPerClass: cfg.trainPerClass ?? 300, testPerClass: cfg.testPerClass ?? 100, ...folds };
     if (this.folder.length === 0) throw new Error('manifest folder: choose a folder with manifest.json first');
-    return { kind: 'folder', files: await Promise.all(this.folder.map(async (f) => ({ path: (f as File & { webkitRelativePath?: string }).webkitRelativePath || f.name, bytes: new Uint8Array(await f.arrayBuffer()) }))) };
+    return { ...folds, kind: 'folder', files: await Promise.all(this.folder.map(async (f) => ({ path: (f as File & { webkitRelativePath?: string }).webkitRelativePath || f.name, bytes: new Uint8Array(await f.arrayBuffer()) }))) };
   }
 
   /** Runs the chosen methods and seeds; returns results.json's object. */
@@ -130,42 +133,54 @@ export class GBlendLab {
       for (const m of methods) if (!known.includes(m)) throw new Error(`unknown method "${m}" (expected some of: ${known.join(', ')})`);
       this.methodBoxes(mods, methods);
       $<HTMLInputElement>('g-epochs').value = String(cfg.epochs); $<HTMLInputElement>('g-seeds').value = String(cfg.seeds);
+      $<HTMLInputElement>('g-folds').value = String(cfg.folds ?? 0);
+      const plan = summary.plan ?? null;
+      /** The units run: every fold of the plan, or the data's one split (null). */
+      const folds: (number | null)[] = plan ? plan.folds.map((f) => f.fold) : [null];
+      const foldSizes = new Map<number, { train: number; test: number }>();
       const opts: GBlendOptions = {
         epochs: cfg.epochs,
         train: { optimizer: 'adam', lr: 1e-3, batchSize: 32, weightDecay: 0, trainEvalSize: 1000 },
         encoders: Object.fromEntries(mods.map((m) => [m, { kind: 'mlp' as const, hidden: [128, 64] }])),
         valFraction: 0.1, metric: 'loss', warmup: cfg.quick ? 3 : 10, superEpoch: cfg.quick ? 2 : 5, guards: { ...DEFAULT_GUARDS },
       };
-      const dataKey = src.kind === 'default' ? src : src.files.map((f) => `${f.path}:${f.bytes.length}`);
+      const dataKey = src.kind === 'default' ? src : { files: src.files.map((f) => `${f.path}:${f.bytes.length}`), ...(src.folds ? { folds: src.folds } : {}) };
       const runId = await hashOf(JSON.stringify({ dataKey, opts, backend: this.backend?.name }));
       const results: MethodResult[] = [];
       const bar = $<HTMLProgressElement>('g-progress');
-      bar.max = methods.length * cfg.seeds; bar.value = 0;
-      for (let seed = 1; seed <= cfg.seeds; seed++) {
-        for (const name of methods) {
-          this.current = `${name} (seed ${seed})`;
-          this.epochs = []; this.weights = [];
-          const key = `${runId}/${seed}/${name}`;
-          console.info(`gblend: ${name} seed ${seed} (run ${runId}, backend ${this.backend?.name})`);
-          let r = await get<MethodResult>(key, finished());
-          if (!r) {
-            r = await svc.train(name, opts, seed, runId, Comlink.proxy(this.onProgress));
-            await set(key, r, finished());
-          } else {
-            for (const h of r.history) this.onProgress({ type: 'epoch', job: name, record: h });
-            for (const est of r.estimates) this.onProgress({ type: 'weights', job: name, estimate: est });
+      bar.max = folds.length * methods.length * cfg.seeds; bar.value = 0;
+      for (const fold of folds) {
+        if (fold !== null) foldSizes.set(fold, await svc.foldSizes(fold));
+        for (let seed = 1; seed <= cfg.seeds; seed++) {
+          for (const name of methods) {
+            const unit = `${fold === null ? '' : `fold ${fold}, `}seed ${seed}`;
+            this.current = `${name} (${unit})`;
+            this.epochs = []; this.weights = [];
+            const key = fold === null ? `${runId}/${seed}/${name}` : `${runId}/f${fold}/${seed}/${name}`;
+            console.info(`gblend: ${name} ${unit} (run ${runId}, backend ${this.backend?.name})`);
+            let r = await get<MethodResult>(key, finished());
+            if (!r) {
+              r = await svc.train(name, opts, seed, runId, Comlink.proxy(this.onProgress), fold ?? undefined);
+              await set(key, r, finished());
+            } else {
+              for (const h of r.history) this.onProgress({ type: 'epoch', job: name, record: h });
+              for (const est of r.estimates) this.onProgress({ type: 'weights', job: name, estimate: est });
+            }
+            results.push(r);
+            bar.value++;
+            this.tableOf(aggregate(results));
           }
-          results.push(r);
-          bar.value++;
-          this.tableOf(aggregate(results));
         }
       }
       const agg = aggregate(results);
+      const stats = gblendStatistics(results);
+      this.statsOf(stats);
       const json = {
-        methods: agg.map((a) => ({ name: a.name, top1: a.top1, top1_std: a.top1_std, top5: a.top5, top5_std: a.top5_std, ...(a.mAP !== undefined ? { mAP: a.mAP, mAUC: a.mAUC } : {}), weights: a.weights, seeds: a.seeds })),
+        methods: agg.map((a) => ({ name: a.name, top1: a.top1, top1_std: a.top1_std, top5: a.top5, top5_std: a.top5_std, ...(a.mAP !== undefined ? { mAP: a.mAP, mAUC: a.mAUC } : {}), weights: a.weights, seeds: a.seeds, ...(a.folds !== undefined ? { folds: a.folds } : {}) })),
         data: { kind: cfg.data, notes: summary.notes, modalities: summary.modalities, train: summary.train, test: summary.test },
-        config: { seeds: cfg.seeds, quick: cfg.quick, ...opts },
-        runs: results.map((r) => ({ name: r.name, seed: r.seed, top1: r.top1, top5: r.top5, weights: r.weights, testHeads: r.testHeads, estimates: r.estimates, history: r.history })),
+        ...statisticsJson(results, stats, plan, foldSizes),
+        config: { seeds: cfg.seeds, ...(plan ? { folds: plan.k } : {}), quick: cfg.quick, ...opts },
+        runs: results.map((r) => ({ name: r.name, seed: r.seed, ...(r.fold !== undefined ? { fold: r.fold } : {}), top1: r.top1, top5: r.top5, weights: r.weights, validation: r.validation, testHeads: r.testHeads, estimates: r.estimates, history: r.history })),
         command: `web app G-Blend lab (backend ${this.backend?.name})`,
       };
       this.files.set('results.json', JSON.stringify(json, null, 1));
@@ -190,6 +205,24 @@ export class GBlendLab {
     const pct = (v: number) => (100 * v).toFixed(1);
     const rows = agg.map((a) => `<tr><td>${a.name}</td><td>${pct(a.top1)} ± ${pct(a.top1_std)}</td><td>${pct(a.top5)}</td><td>${a.weights ? this.heads.map((h) => (a.weights![h] ?? NaN).toFixed(3)).join(', ') : '-'}</td></tr>`).join('');
     $('g-table').innerHTML = `<table data-table="gblend"><tr><th>method</th><th>top-1 %</th><th>top-5 %</th><th>weights [${this.heads.join(', ')}]</th></tr>${rows}</table>`;
+  }
+
+  /** The regime line, per-fold top-1 and the paired comparisons under the table. */
+  private statsOf(st: ReturnType<typeof gblendStatistics>): void {
+    const pct = (v: number) => (100 * v).toFixed(1);
+    const esc = (t: string) => t.replace(/&/g, '&amp;').replace(/</g, '&lt;');
+    const parts: string[] = [];
+    if (st.regime) parts.push(`<p data-regime>${esc(st.regime)}</p>`);
+    if (st.folds.length) {
+      const names = [...new Set(st.perFold.map((p) => p.name))];
+      const rows = names.map((n) => `<tr><td>${esc(n)}</td>${st.folds.map((f) => { const x = st.perFold.find((p) => p.name === n && p.fold === f); return `<td>${x ? pct(x.top1) : '-'}</td>`; }).join('')}</tr>`).join('');
+      parts.push(`<table data-table="per-fold"><tr><th>top-1 % per fold</th>${st.folds.map((f) => `<th>fold ${f}</th>`).join('')}</tr>${rows}</table>`);
+    }
+    if (st.comparisons.length) {
+      const rows = st.comparisons.map((c) => `<tr><td>${esc(c.a)}</td><td>${esc(c.b)}</td><td>${(100 * c.mean_diff).toFixed(1)}</td><td>[${(100 * c.ci95[0]).toFixed(1)}, ${(100 * c.ci95[1]).toFixed(1)}]</td><td>${esc(formatP(c.p_value))}</td><td>${c.n}</td></tr>`).join('');
+      parts.push(`<table data-table="comparisons"><tr><th>a</th><th>b</th><th>a - b (points)</th><th>95% CI</th><th>p (Wilcoxon)</th><th>n ${st.folds.length ? '(seed, fold)' : 'seeds'}</th></tr>${rows}</table>`);
+    }
+    $('g-stats').innerHTML = parts.join('');
   }
 
   private downloads(): void {

@@ -3,7 +3,9 @@
 // then sets document.body.dataset.status to "done" (or "error: <message>") and
 // window.blendwarpResults to results.json's object. ?backend=wasm|webgpu|auto picks the backend
 // (default auto: WebGPU on a hardware adapter, else wasm). Demo sizes: &steps=N (synthesis),
-// &methods=a,b (both), &size=D,H,W (the phantom grid), &epochs=N &perClass=N (G-Blend).
+// &methods=a,b (both), &size=D,H,W (the phantom grid), &epochs=N &perClass=N &folds=K (G-Blend; &folds=K
+// is `blendwarp gblend --folds K`: the training and test images per class are pooled and every one is
+// tested in exactly one fold).
 import type { BackendReport } from './backend';
 import { SynthStudio } from './synth-studio';
 import { GBlendLab } from './gblend-lab';
@@ -61,7 +63,7 @@ if (demo === 'synth') {
   tab('gblend');
   finish(gblend.run({
     data: 'default', quick: true, epochs: num('epochs') ?? 8, seeds: 1, methods: params.get('methods')?.split(',').filter(Boolean),
-    trainPerClass: num('perClass'), testPerClass: num('perClass') ? Math.max(20, Math.round(num('perClass')! / 3)) : undefined,
+    folds: num('folds'), trainPerClass: num('perClass'), testPerClass: num('perClass') ? Math.max(20, Math.round(num('perClass')! / 3)) : undefined,
   }));
 } else if (demo) {
   document.body.dataset.status = `error: ?demo=${demo}: expected synth or gblend`;
