@@ -12,12 +12,8 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   let g = p.t0 + l;
   let d = p.d; let h = p.h; let w = p.w; let c = p.c;
   let fd = p.fd; let fh = p.fh; let fw = p.fw; let od = p.od; let oh = p.oh; let ow = p.ow;
-  let ch = g % c;
-  var r = g / c;
-  let ox = r % ow; r /= ow;
-  let oy = r % oh; r /= oh;
-  let oz = r % od;
-  let b = r / od;
+  let v0 = voxelOf(g, od, oh, ow, c);
+  let b = v0.b; let oz = v0.z; let oy = v0.y; let ox = v0.x; let ch = v0.ch;
   var acc = 0.0;
   var first = true;
   for (var a = 0u; a < fd; a++) {

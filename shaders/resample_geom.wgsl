@@ -16,3 +16,11 @@ fn tapWeight(tp: Taps, i: u32) -> f32 {
   if (tp.nt == 2u && tp.i1 == i) { wgt += tp.t; }
   return wgt;
 }
+// Voxel (b, z, y, x, ch) of flat index g in a channels-last [batches, d, h, w, c] tensor.
+struct Vox { b: u32, z: u32, y: u32, x: u32, ch: u32 }
+fn voxelOf(g: u32, d: u32, h: u32, w: u32, c: u32) -> Vox {
+  var r = g / c;
+  let x = r % w; r /= w;
+  let y = r % h; r /= h;
+  return Vox(r / d, r % d, y, x, g % c);
+}

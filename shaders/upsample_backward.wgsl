@@ -15,12 +15,8 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   let g = p.t0 + l;
   let d = p.d; let h = p.h; let w = p.w; let c = p.c;
   let fd = p.fd; let fh = p.fh; let fw = p.fw; let od = p.od; let oh = p.oh; let ow = p.ow;
-  let ch = g % c;
-  var r = g / c;
-  let ix = r % w; r /= w;
-  let iy = r % h; r /= h;
-  let iz = r % d;
-  let b = r / d;
+  let v0 = voxelOf(g, d, h, w, c);
+  let b = v0.b; let iz = v0.z; let iy = v0.y; let ix = v0.x; let ch = v0.ch;
   var acc = 0.0;
   if (MODE == 0u) {
     for (var a = 0u; a < fd; a++) {

@@ -25,11 +25,8 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   if (l >= p.n) { return; }
   let v = p.t0 + l;
   let d = p.d; let h = p.h; let w = p.w; let c = p.c;
-  var r = v;
-  let xx = r % w; r /= w;
-  let yy = r % h; r /= h;
-  let z = r % d;
-  let b = r / d;
+  let vx = voxelOf(v, d, h, w, 1u);
+  let b = vx.b; let z = vx.z; let yy = vx.y; let xx = vx.x;
   let f = 3u * v - p.flowBase;
   let az = axisTaps(i32(z), flow[f], i32(d));
   let ay = axisTaps(i32(yy), flow[f + 1u], i32(h));

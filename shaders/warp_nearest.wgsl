@@ -28,13 +28,9 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   if (l >= p.n) { return; }
   let g = p.t0 + l;
   let d = p.d; let h = p.h; let w = p.w; let c = p.c;
-  let ch = g % c;
   let v = g / c;
-  var r = v;
-  let xx = r % w; r /= w;
-  let yy = r % h; r /= h;
-  let z = r % d;
-  let b = r / d;
+  let vx = voxelOf(g, d, h, w, c);
+  let b = vx.b; let z = vx.z; let yy = vx.y; let xx = vx.x; let ch = vx.ch;
   let f = 3u * v - p.flowBase;
   let qz = nearest(z, flow[f]);
   let qy = nearest(yy, flow[f + 1u]);
