@@ -112,7 +112,27 @@ export function unary(op: i32, x: usize, out: usize, n: i32, p0: f32, p1: f32): 
 }
 
 export function unaryGrad(op: i32, x: usize, y: usize, dy: usize, dx: usize, n: i32, p0: f32, p1: f32): void {
-  for (let i = 0; i < n; i++) {
+  let i = 0;
+  // SIMD paths compute exactly the scalar path's f32 operations (dy * derivative), four lanes at a time.
+  if (op == NEG || op == SQUARE || op == RELU || op == LEAKY || op == CLAMP || op == AFFINE || op == EXP || op == SIGMOID || op == TANH) {
+    const zero = f32x4.splat(0), one = f32x4.splat(1), two = f32x4.splat(2), a = f32x4.splat(p0), b = f32x4.splat(p1);
+    for (; i + 4 <= n; i += 4) {
+      const off = <usize>i << 2;
+      const v = v128.load(x + off), yv = v128.load(y + off);
+      let d: v128;
+      if (op == NEG) d = f32x4.splat(-1);
+      else if (op == SQUARE) d = f32x4.mul(two, v);
+      else if (op == RELU) d = v128.bitselect(one, zero, f32x4.gt(v, zero));
+      else if (op == LEAKY) d = v128.bitselect(one, a, f32x4.gt(v, zero));
+      else if (op == CLAMP) d = v128.bitselect(one, zero, v128.and(f32x4.ge(v, a), f32x4.le(v, b)));
+      else if (op == AFFINE) d = a;
+      else if (op == EXP) d = yv;
+      else if (op == SIGMOID) d = f32x4.mul(yv, f32x4.sub(one, yv));
+      else d = f32x4.sub(one, f32x4.mul(yv, yv));
+      v128.store(dx + off, f32x4.mul(v128.load(dy + off), d));
+    }
+  }
+  for (; i < n; i++) {
     const off = <usize>i << 2;
     store<f32>(dx + off, load<f32>(dy + off) * derivative(op, load<f32>(x + off), load<f32>(y + off), p0, p1));
   }

@@ -4,6 +4,8 @@ import type { Tensor } from '../src/index.js';
 import { backendsUnderTest, checkGrad, expectClose, randData, t, useBackend, weightedSumRef } from './harness.js';
 import { binaryBroadcastRef } from './reference/core.js';
 import { BINARY_CASES, UNARY_CASES } from './op-cases.js';
+import { getBackend } from '../src/tensor/engine.js';
+import type { UnaryGradOp } from '../src/backend/op-table.js';
 
 const unaryCases = Object.values(UNARY_CASES);
 
@@ -28,6 +30,34 @@ describe.each(backendsUnderTest())('elementwise on %s', (backend) => {
       }
     });
   }
+
+  it('unaryGrad computes dy * derivative in f32 exactly as written (vector lanes and the tail alike; wasm bit-exact)', async () => {
+    // 4 * 9 + 3 elements: SIMD lanes and a scalar tail. Values include 0, kinks and clamp bounds.
+    const n = 39, f = Math.fround;
+    const x = Float32Array.from(randData([n], 5, -2, 2)), dy = Float32Array.from(randData([n], 6, -3, 3));
+    x[0] = 0; x[1] = -0.5; x[2] = 0.5; x[5] = -0; x[37] = 0.5;
+    const p0 = 0.2, p1 = 0.5;
+    const y = Float32Array.from(randData([n], 7, 0.05, 0.95));
+    const d: Partial<Record<UnaryGradOp, (v: number, yv: number) => number>> = {
+      neg: () => -1, square: (v) => f(2 * v), relu: (v) => (v > 0 ? 1 : 0), leakyRelu: (v) => (v > 0 ? 1 : f(p0)),
+      clamp: (v) => (v >= f(p0) && v <= f(p1) ? 1 : 0), affine: () => f(p0), exp: (_, yv) => yv,
+      sigmoid: (_, yv) => f(yv * f(1 - yv)), tanh: (_, yv) => f(1 - f(yv * yv)),
+    };
+    const be = getBackend();
+    const put = (a: Float32Array) => { const s = be.alloc(4 * a.length); be.write(s, a); return s; };
+    const sx = put(x), sy = put(y), sdy = put(dy), sdx = be.alloc(4 * n);
+    try {
+      for (const [op, der] of Object.entries(d) as [UnaryGradOp, (v: number, yv: number) => number][]) {
+        be.unaryGrad(op, sx, sy, sdy, sdx, n, p0, p1);
+        const got = await be.read(sdx, 'f32', n);
+        const want = Array.from(x, (v, i) => f(dy[i]! * der(v, y[i]!)));
+        if (backend === 'wasm') expect(Array.from(got), op).toEqual(want);
+        else expectClose(got, want, 1e-6, 1e-6, op); // a GPU may fuse a multiply-add
+      }
+    } finally {
+      for (const s of [sx, sy, sdy, sdx]) be.free(s);
+    }
+  });
 
   const pairs: [number[], number[]][] = [
     [[5], [5]], [[2, 3, 5], [5]], [[2, 3, 5], [3, 1]], [[4, 1, 3], [1, 6, 1]], [[1], [2, 7]], [[2, 1, 3, 1, 5], [2, 4, 1, 3, 5]],
