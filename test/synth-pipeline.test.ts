@@ -113,6 +113,17 @@ describe('blendwarp synth on the default phantoms', () => {
     if (!gpu) expect(dice.sas).toBeGreaterThan(dice.affine + 0.05);
     expect(r.folding.sas.length).toBe(2);
     for (const f of r.folding.sas) expect(f.fraction).toBeLessThan(0.01);
+    // The appearance model's fit: a share of the atlas-vs-registered-scan difference, overall between
+    // its near-boundary and away-from-boundary parts (a weighted mean of the two); trained on wasm, it
+    // reproduces a real part of that difference.
+    const fit = r.appearance_fit;
+    expect(fit.residual_rms).toBeGreaterThan(0);
+    expect(fit.absorbed).toBeLessThanOrEqual(1);
+    const [lo, hi] = [Math.min(fit.absorbed_near_boundaries, fit.absorbed_away_from_boundaries), Math.max(fit.absorbed_near_boundaries, fit.absorbed_away_from_boundaries)];
+    expect(fit.absorbed).toBeGreaterThanOrEqual(lo - 1e-4);
+    expect(fit.absorbed).toBeLessThanOrEqual(hi + 1e-4);
+    if (!gpu) expect(fit.absorbed).toBeGreaterThan(0.1);
+    expect(readFileSync(join(out, 'table.md'), 'utf8')).toMatch(/Appearance model: reproduces -?\d+\.\d% of the atlas-vs-registered-scan difference/);
     expect(r.timings_s).toBeUndefined(); // results.json holds no timings, so a resumed run writes the same bytes
     expect(Object.keys(JSON.parse(readFileSync(join(out, 'timings.json'), 'utf8')).timings_s)).toEqual(expect.arrayContaining(['appearance', 'synthesize', 'segment', 'evaluate']));
 

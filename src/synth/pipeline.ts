@@ -11,10 +11,10 @@ import { valueAndGrads } from '../tensor/autograd.js';
 import { Adam } from '../nn/optim.js';
 import { MemoryStore } from '../io/checkpoint-store.js';
 import { tensor, Rng, stepRng } from '../ops/create.js';
-import { add, clamp, mulScalar } from '../ops/elementwise.js';
+import { add, clamp, mul, mulScalar, sub } from '../ops/elementwise.js';
 import { concat } from '../ops/shape.js';
 import { warp, warpNearest } from '../ops/warp.js';
-import { argmax } from '../ops/reduce.js';
+import { argmax, sum } from '../ops/reduce.js';
 import type { BlobStore } from '../io/checkpoint-store.js';
 import { writeNifti } from '../io/nifti.js';
 import { AppearanceModel, Segmenter, SpatialModel, type AppearanceConfig, type SegmenterConfig, type SpatialConfig } from './models.js';
@@ -104,6 +104,8 @@ export class SynthPipeline {
   private psis: Tensor[] = [];
   /** y_i o phi_i^-1 computed with the refined fields (--refine-steps), for the appearance stage. */
   private refinedInAtlas: Tensor[] | null = null;
+  /** How much of the atlas-vs-registered-scan difference the appearance model reproduces (results.json `appearance_fit`). */
+  private appearanceFit: SynthResults['appearanceFit'] | null = null;
   readonly timings: Record<string, number> = {};
   readonly losses: Record<string, number[]> = {};
   readonly done = new Set<Stage>();
@@ -230,9 +232,38 @@ export class SynthPipeline {
       this.losses.appearance = r.history;
       for (const t of this.psis) t.dispose();
       this.psis = inAtlas.map((ya) => tidy(() => this.appearance!.psi(this.x, ya)));
+      this.appearanceFit = await this.measureAppearanceFit(inAtlas);
     } finally {
       for (const t of inAtlas) t.dispose();
     }
+  }
+
+  /**
+   * The appearance model's strength, in atlas space over the unlabeled scans: r = y_i o phi_i^-1 - x is
+   * what registration left between the atlas and scan i (intensity differences and unaligned anatomy);
+   * psi_i is trained to reproduce it. `absorbed` = 1 - sum (r - psi)^2 / sum r^2, overall, near atlas
+   * label boundaries (c_x = 1, where psi may change sharply) and away from them. Near 1 means the
+   * synthesized images carry the scans' residual anatomy (ghost edges when i != j), near 0 that psi
+   * changes little; --appearance-smooth and --boundary-radius move it.
+   */
+  private async measureAppearanceFit(inAtlas: Tensor[]): Promise<NonNullable<SynthResults['appearanceFit']>> {
+    const acc = { r: 0, e: 0, rAway: 0, eAway: 0 };
+    for (let i = 0; i < inAtlas.length; i++) {
+      const [r2, e2, r2a, e2a] = tidy(() => {
+        const r = sub(inAtlas[i]!, this.x), e = sub(r, this.psis[i]!);
+        const rr = mul(r, r), ee = mul(e, e);
+        return [sum(rr), sum(ee), sum(mul(rr, this.notBoundary)), sum(mul(ee, this.notBoundary))];
+      });
+      for (const [k, t] of [['r', r2], ['e', e2], ['rAway', r2a], ['eAway', e2a]] as const) { acc[k] += await t.item(); t.dispose(); }
+    }
+    const frac = (e: number, r: number) => (r > 0 ? 1 - e / r : 0);
+    const n = this.x.size * Math.max(1, inAtlas.length);
+    return {
+      absorbed: frac(acc.e, acc.r),
+      absorbed_near_boundaries: frac(acc.e - acc.eAway, acc.r - acc.rAway),
+      absorbed_away_from_boundaries: frac(acc.eAway, acc.rAway),
+      residual_rms: Math.sqrt(acc.r / n),
+    };
   }
 
   /** One synthesized example: (x + psi_j) o phi_i with l_x o phi_i; j = i for coupled. */
@@ -472,6 +503,7 @@ export class SynthPipeline {
       comparisons,
       ...(Object.keys(this.validation).length ? { validation: await this.validationReport() } : {}),
       ...(transfer.length ? { labelTransfer: summarize('sas', transfer, this.data.labelSet) } : {}),
+      ...(this.appearanceFit ? { appearanceFit: this.appearanceFit } : {}),
       labels: { source: this.data.labelSet.source, names: this.data.labelSet.names() },
       folding: { sas: folding, train: trainFolding },
       timings: { ...this.timings },

@@ -31,6 +31,8 @@ export interface SynthResults {
   validation?: { subjects: string[]; methods: Record<string, { dice_mean: number; best_step?: number; stopped_at?: number; curve?: { step: number; dice: number }[] }> };
   /** Atlas labels warped by the training fields phi_i vs the unlabeled scans' own label maps (when given). */
   labelTransfer?: MethodResult;
+  /** The appearance model's share of the atlas-vs-registered-scan difference it reproduces (atlas space, unlabeled scans). */
+  appearanceFit?: { absorbed: number; absorbed_near_boundaries: number; absorbed_away_from_boundaries: number; residual_rms: number };
   /** The evaluated labels: where they came from and id -> name. */
   labels?: { source: string; names: Record<string, string> };
   folding: { sas: { subject: string; fraction: number }[]; train: { subject: string; fraction: number }[] };
@@ -83,6 +85,11 @@ export function resultsObject(r: SynthResults, extra: Record<string, unknown> = 
       per_label: Object.fromEntries(Object.entries(r.labelTransfer.per_label).map(([k, v]) => [k, r4(v)])),
       per_subject: r.labelTransfer.subjects.map((s) => ({ subject: s.subject, dice_mean: r4([...s.dice.values()].reduce((a, b) => a + b, 0) / Math.max(1, s.dice.size)) })),
     } } : {}),
+    ...(r.appearanceFit ? { appearance_fit: {
+      description: 'the appearance model in atlas space over the unlabeled scans: r = y_i o phi_i^-1 - x (what registration left: intensity differences and unaligned anatomy), absorbed = 1 - sum (r - psi_i)^2 / sum r^2, overall, near atlas label boundaries (c_x = 1) and away from them; residual_rms = rms of r',
+      absorbed: r4(r.appearanceFit.absorbed), absorbed_near_boundaries: r4(r.appearanceFit.absorbed_near_boundaries),
+      absorbed_away_from_boundaries: r4(r.appearanceFit.absorbed_away_from_boundaries), residual_rms: r4(r.appearanceFit.residual_rms),
+    } } : {}),
     ...(r.validation ? { validation: {
       description: 'model selection on the validation scans (never the test scans): each segmenter is kept at the step of its best validation Dice (mean over validation subjects of each subject\'s mean Dice); stopped_at: where training stopped (patience)',
       subjects: r.validation.subjects,
@@ -118,6 +125,7 @@ export function diceTable(r: SynthResults): string {
     const imp = m.improvementOverSas && m.name !== 'sas' ? `${mean(m.improvementOverSas).toFixed(3)} (${std(m.improvementOverSas).toFixed(3)})` : '-';
     lines.push(`| ${m.name} | ${m.dice_mean.toFixed(3)} (${m.dice_std.toFixed(3)}) | ${m.dice_std_subjects !== undefined ? m.dice_std_subjects.toFixed(3) : '-'} | ${imp} |`);
   }
+  if (r.appearanceFit) lines.push('', `Appearance model: reproduces ${(100 * r.appearanceFit.absorbed).toFixed(1)}% of the atlas-vs-registered-scan difference (near label boundaries ${(100 * r.appearanceFit.absorbed_near_boundaries).toFixed(1)}%, away ${(100 * r.appearanceFit.absorbed_away_from_boundaries).toFixed(1)}%; rms of the difference ${r.appearanceFit.residual_rms.toFixed(4)})`);
   if (r.labelTransfer) lines.push('', `Spatial model label transfer (atlas -> ${r.labelTransfer.subjects.length} unlabeled scans with label maps): Dice ${r.labelTransfer.dice_mean.toFixed(3)} (${r.labelTransfer.dice_std.toFixed(3)})`);
   if (r.comparisons?.length) {
     lines.push('', `Paired over ${r.comparisons[0]!.n} test subjects (a - b of each subject's mean Dice; two-sided Wilcoxon signed-rank; 95% bootstrap CI of the mean):`, '');
