@@ -12,9 +12,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as bw from '../src/index.js';
 import { MemoryStore } from '../src/io/checkpoint-store.js';
 import type { Dataset } from '../src/gblend/data.js';
-import { makeSplits, runMethod, type GBlendOptions } from '../src/gblend/methods.js';
+import { makeSplits, modelConfig, runMethod, type GBlendOptions } from '../src/gblend/methods.js';
 import { BlendModel } from '../src/gblend/model.js';
-import { gbEstimate, type ProgressEvent } from '../src/gblend/train.js';
+import { gbEstimate, prop1Estimate, type ProgressEvent } from '../src/gblend/train.js';
 import { startGBlendWorker, workerHeadRunner, type GBlendWorker } from '../src/workers/gblend-node.js';
 import { backendsUnderTest, hostRng, useBackend } from './harness.js';
 
@@ -100,6 +100,14 @@ it('trains in a worker with per-step and per-super-epoch progress, is cancelled,
 
   const est = await svc.estimate({ train, options: opts, seed: 1, estimator: 'gradient' });
   expect(est.weights.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 9);
+  // The estimators by their names; Proposition 1 in the worker equals the same estimate in this thread.
+  expect((await svc.estimate({ train, options: opts, seed: 1, estimator: 'gradient-perhead' })).weights).toEqual(est.weights);
+  const p1 = await svc.estimate({ train, options: opts, seed: 1, estimator: 'prop1' });
+  const local = new BlendModel(modelConfig(train, opts), new bw.Rng(1));
+  try {
+    expect(p1.weights).toEqual((await prop1Estimate(local, makeSplits(train, opts, 1), { ...opts.train, seed: 1 }, opts.gradBatches ?? 4, 0)).weights);
+  } finally { local.dispose(); }
+  await expect(svc.estimate({ train, options: opts, seed: 1, estimator: 'nope' as never })).rejects.toThrow(/unknown estimator "nope"/);
 });
 
 it('GB_Estimate over two worker threads equals the same estimate in one thread', async () => {

@@ -13,7 +13,7 @@ import type { HeadMetrics } from '../gblend/metrics.js';
 import { makeSplits, modelConfig, runMethod, type GBlendOptions, type MethodResult } from '../gblend/methods.js';
 import { BlendModel, type ModelConfig } from '../gblend/model.js';
 import {
-  estimateHead, evaluate, gbEstimate, gradientEstimate, type HeadEstimate, type ProgressEvent, type Splits, type TrainConfig,
+  estimateHead, evaluate, gbEstimate, gradientEstimate, prop1Estimate, type HeadEstimate, type ProgressEvent, type Splits, type TrainConfig,
 } from '../gblend/train.js';
 
 export interface TrainRequest { method: string; train: Dataset; test: Dataset; options: GBlendOptions; seed: number }
@@ -21,8 +21,12 @@ export interface EstimateRequest {
   train: Dataset;
   options: GBlendOptions;
   seed: number;
-  /** 'gb': GB_Estimate (Algorithm 1) over `epochs`; 'gradient': Proposition 1's direct estimator. */
-  estimator: 'gb' | 'gradient';
+  /**
+   * 'gb': GB_Estimate (Algorithm 1) over `epochs`; 'prop1': Proposition 1 (the target's validation
+   * gradient against each head's training gradient in the shared parameters, method gblend-prop1);
+   * 'gradient-perhead' (or its old name 'gradient'): the per-head first-order estimator (gblend-grad-perhead).
+   */
+  estimator: 'gb' | 'prop1' | 'gradient-perhead' | 'gradient';
   epochs?: number;
   /** A checkpoint in the store to estimate from (default: the freshly initialised model). */
   checkpoint?: string;
@@ -65,7 +69,9 @@ export function createGBlendService(): GBlendService {
           if (!bytes) throw new Error(`estimate: checkpoint "${req.checkpoint}" is not in the store`);
           restoreCheckpoint(bytes, model.params, null, req.checkpoint);
         }
-        if (req.estimator === 'gradient') return await gradientEstimate(model, splits, tc, req.options.gradBatches ?? 4, 0);
+        if (req.estimator === 'prop1') return await prop1Estimate(model, splits, tc, req.options.gradBatches ?? 4, 0);
+        if (req.estimator === 'gradient-perhead' || req.estimator === 'gradient') return await gradientEstimate(model, splits, tc, req.options.gradBatches ?? 4, 0);
+        if (req.estimator !== 'gb') throw new Error(`estimate: unknown estimator "${String(req.estimator)}" (expected gb, prop1 or gradient-perhead)`);
         const { weights, heads } = await gbEstimate(cfg, await model.snapshot(), splits, tc, { epochs: req.epochs ?? req.options.epochs, metric: req.options.metric }, 1, 'estimate', { signal: signal(), onProgress });
         return { weights, dO: heads.map((h) => h.dO), dG: heads.map((h) => h.dG) };
       } finally { model.dispose(); }
