@@ -16,3 +16,4 @@ export * from './loss';
 export * from './conv';
 export * from './pool';
 export * from './warp';
+export * from './winograd';

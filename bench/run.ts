@@ -51,11 +51,12 @@ const onlyEngines = opt('engines')?.split(',') ?? (gpuMode ? ['webgpu', 'tfjs-we
 const outJson = opt('out') ?? join(benchDir, gpuMode ? 'results-gpu.json' : 'results.json');
 const writeMd = !flag('no-md');
 
-const ALL_CASES = ['conv3d-fwd-64', 'conv3d-bwd-input-64', 'conv3d-bwd-weight-64', 'conv3d-fwd-unet', 'conv2d-fwd-256', 'matmul-512',
+const ALL_CASES = ['conv3d-fwd-64', 'conv3d-bwd-input-64', 'conv3d-bwd-weight-64', 'conv3d-fwd-unet', 'conv2d-fwd-256',
+  'conv2d-bwd-input-256', 'conv2d-bwd-weight-256', 'matmul-512',
   'matmul-1024', 'warp-96', 'warp-full', 'ncc9-96', 'unet-step-2d', 'unet-step-3d'] as const;
 type CaseId = (typeof ALL_CASES)[number];
 const HEAVY: CaseId[] = ['warp-full', 'unet-step-3d'];
-const ENGINES = ['wasm', 'wasm-1t', 'webgpu', 'tfjs-webgpu', 'tfjs-wasm', 'tfjs-cpu', 'ort-node', 'js-loop'] as const;
+const ENGINES = ['wasm', 'wasm-1t', 'wasm-direct', 'webgpu', 'tfjs-webgpu', 'tfjs-wasm', 'tfjs-cpu', 'ort-node', 'js-loop'] as const;
 type EngineId = (typeof ENGINES)[number];
 
 const wantCase = (c: CaseId) => (onlyCases ? onlyCases.includes(c) : !(quick && HEAVY.includes(c)));
@@ -171,8 +172,9 @@ function upload(b: Backend, data: Float32Array): Storage {
   return s;
 }
 
-function sameGeom(d: number, h: number, w: number, cin: number, cout: number): ConvGeometry {
-  return { n: 1, d, h, w, cin, kd: 3, kh: 3, kw: 3, cout, sd: 1, sh: 1, sw: 1, pd: 1, ph: 1, pw: 1, od: d, oh: h, ow: w };
+/** 3 x 3 x 3 'same' convolution geometry; kd = 1: 3 x 3 over (H, W) (a 2D convolution, d = 1). */
+function sameGeom(d: number, h: number, w: number, cin: number, cout: number, kd = 3): ConvGeometry {
+  return { n: 1, d, h, w, cin, kd, kh: 3, kw: 3, cout, sd: 1, sh: 1, sw: 1, pd: (kd - 1) / 2, ph: 1, pw: 1, od: d, oh: h, ow: w };
 }
 
 function readF32(b: Backend, s: Storage, n: number): Float32Array {
@@ -204,11 +206,12 @@ async function runTfWebgpu(ctx: Ctx, c: CaseId, work: number, unit: Result['unit
   });
 }
 
-async function runConvCase(ctx: Ctx, c: CaseId, kind: 'fwd' | 'bwd-input' | 'bwd-weight', d: number, h: number, w: number, cin: number, cout: number): Promise<void> {
-  const g = sameGeom(d, h, w, cin, cout);
-  const flops = 2 * d * h * w * cin * cout * 27;
-  const x = randomArray(d * h * w * cin, 1), wt = randomArray(27 * cin * cout, 2, 0.1), dy = randomArray(d * h * w * cout, 3);
-  const outLen = kind === 'fwd' ? d * h * w * cout : kind === 'bwd-input' ? d * h * w * cin : 27 * cin * cout;
+async function runConvCase(ctx: Ctx, c: CaseId, kind: 'fwd' | 'bwd-input' | 'bwd-weight', d: number, h: number, w: number, cin: number, cout: number, kd = 3): Promise<void> {
+  const g = sameGeom(d, h, w, cin, cout, kd);
+  const taps = kd * 9;
+  const flops = 2 * d * h * w * cin * cout * taps;
+  const x = randomArray(d * h * w * cin, 1), wt = randomArray(taps * cin * cout, 2, 0.1), dy = randomArray(d * h * w * cout, 3);
+  const outLen = kind === 'fwd' ? d * h * w * cout : kind === 'bwd-input' ? d * h * w * cin : taps * cin * cout;
   let ref: Float32Array | null = null;
   for (const o of ctx.ours) await guarded(c, o.id, async () => {
     // Idle workers leave after a few seconds (a slow peer ran meanwhile): start them before timing.
@@ -230,7 +233,7 @@ async function runConvCase(ctx: Ctx, c: CaseId, kind: 'fwd' | 'bwd-input' | 'bwd
   if (tf) {
     for (const e of ctx.tfEngines) await guarded(c, e, async () => {
       if (!(await useTfBackend(tf, e === 'tfjs-cpu' ? 'cpu' : 'wasm'))) return;
-      const p = tfConv(tf, kind, x, [1, d, h, w, cin], wt, [3, 3, 3, cin, cout], dy, [1, d, h, w, cout]);
+      const p = tfConv(tf, kind, x, [1, d, h, w, cin], wt, [kd, 3, 3, cin, cout], dy, [1, d, h, w, cout]);
       let got: Float32Array | null = null;
       record(c, e, await measure(() => { got = p.run() as Float32Array; }, { warmup: 1, runs: 3 }), flops, 'GFLOP/s');
       if (ref && got) checks.push({ case: c, engine: e, maxRelDiff: maxRelDiff(got, ref) });
@@ -239,11 +242,11 @@ async function runConvCase(ctx: Ctx, c: CaseId, kind: 'fwd' | 'bwd-input' | 'bwd
   }
   if (kind === 'fwd') {
     await runTfWebgpu(ctx, c, flops, 'GFLOP/s', ref, (tf) => {
-      const xt = tf.tensor5d(x, [1, d, h, w, cin]), wt5 = tf.tensor5d(wt, [3, 3, 3, cin, cout]);
+      const xt = tf.tensor5d(x, [1, d, h, w, cin]), wt5 = tf.tensor5d(wt, [kd, 3, 3, cin, cout]);
       return { op: () => tf.conv3d(xt, wt5, 1, 'same'), dispose: () => { xt.dispose(); wt5.dispose(); } };
     });
   }
-  if (ctx.ort && kind === 'fwd' && wantEngine('ort-node')) {
+  if (ctx.ort && kind === 'fwd' && kd === 3 && wantEngine('ort-node')) {
     const p = await ortConv(ctx.ort, ctx.cores, toChannelsFirst(x, 1, d, h, w, cin), [1, cin, d, h, w], weightsToOnnx(wt, 3, cin, cout), 3, cout);
     let got: Float32Array | null = null;
     record(c, 'ort-node', await measure(async () => { got = await p.run(); }), flops, 'GFLOP/s');
@@ -461,6 +464,8 @@ async function main(): Promise<void> {
   const ours: Ours[] = [];
   if (wantEngine('wasm')) ours.push({ id: 'wasm', b: await WasmBackend.create() });
   if (wantEngine('wasm-1t')) ours.push({ id: 'wasm-1t', b: await WasmBackend.create({ threads: 1 }) });
+  // The direct kernels where `wasm` runs Winograd F(2x2, 3x3) (the 2D 3 x 3 cases, the U-Net steps' 2D convolutions).
+  if (wantEngine('wasm-direct')) ours.push({ id: 'wasm-direct', b: await WasmBackend.create({ conv: 'direct' }) });
   for (const o of ours) await (o.b as WasmBackend).warmThreads();
   // A software adapter (lavapipe, SwiftShader) emulates the GPU on these same cores: its rates say
   // nothing about a GPU, and the big cases take it minutes per call. It runs the light cases in full
@@ -523,6 +528,8 @@ async function main(): Promise<void> {
       case 'conv3d-bwd-weight-64': await runConvCase(ctx, c, 'bwd-weight', 64, 64, 64, 16, 16); break;
       case 'conv3d-fwd-unet': await runConvCase(ctx, c, 'fwd', 80, 96, 112, 2, 16); break;
       case 'conv2d-fwd-256': await runConv2dCase(ctx, c, 256, 256, 32, 32); break;
+      case 'conv2d-bwd-input-256': await runConvCase(ctx, c, 'bwd-input', 1, 256, 256, 32, 32, 1); break;
+      case 'conv2d-bwd-weight-256': await runConvCase(ctx, c, 'bwd-weight', 1, 256, 256, 32, 32, 1); break;
       case 'matmul-512': await runMatmulCase(ctx, c, 512); break;
       case 'matmul-1024': await runMatmulCase(ctx, c, 1024); break;
       case 'warp-96': await runWarpCase(ctx, c, 96, 96, 96, 1); break;
@@ -662,6 +669,9 @@ function targets(ncc3: Measured | null, ncc9: Measured | null): string[] {
   row('conv3d-bwd-weight-64 wasm >= 70 GFLOP/s', rate('conv3d-bwd-weight-64', 'wasm'), 70, '');
   row('conv3d-fwd-unet wasm >= 30 GFLOP/s', rate('conv3d-fwd-unet', 'wasm'), 30, '');
   row('matmul-512 wasm >= 3x tfjs-wasm', ratio('matmul-512', 'tfjs-wasm'), 3, 'x');
+  for (const c of ['conv2d-fwd-256', 'conv2d-bwd-input-256', 'conv2d-bwd-weight-256', 'unet-step-2d'] as const) {
+    row(`${c} wasm (Winograd) >= 1.3x wasm-direct`, ratio(c, 'wasm-direct'), 1.3, 'x');
+  }
   row('warp-96 wasm >= 400 Mvoxel/s', rate('warp-96', 'wasm'), 400, '');
   row('warp-96 wasm >= 8x js-loop', ratio('warp-96', 'js-loop'), 8, 'x');
   row('warp-96 wasm >= 12x ort-node', ratio('warp-96', 'ort-node'), 12, 'x');

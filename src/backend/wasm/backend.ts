@@ -13,7 +13,7 @@ import { LinearAllocator } from './allocator.js';
 import { BINARY_CODE, POOL_CODE, REDUCE_CODE, UNARY_CODE } from '../op-table.js';
 import { ThreadPool } from './threads.js';
 import { wasmRelaxedBase64, wasmRelaxedSharedBase64, wasmSimdBase64, wasmSimdSharedBase64 } from './wasm-binary.js';
-import { detectPlatform, enableRelaxedSimd, type Platform } from './workers.js';
+import { detectPlatform, enableRelaxedSimd, type ConvAlgorithm, type Platform } from './workers.js';
 
 type Ptr = number;
 /** The kernel exports of assembly/index.ts. */
@@ -50,6 +50,14 @@ interface Kernels {
     aColStride: number, aBatchStride: number, bBatchStride: number, scratch: Ptr, r0: number, r1: number, slab: number): void;
   conv3dBackwardInput(dy: Ptr, w: Ptr, dx: Ptr, geom: Ptr): void;
   conv3dBackwardWeight(x: Ptr, dy: Ptr, dw: Ptr, geom: Ptr): void;
+  winoInputRows(x: Ptr, v: Ptr, h: number, w: number, c: number, ph: number, pw: number, th: number, tw: number,
+    base: number, T: number, r0: number, r1: number): void;
+  winoOutputRows(m: Ptr, y: Ptr, bias: Ptr, oh: number, ow: number, c: number, th: number, tw: number,
+    base: number, T: number, r0: number, r1: number): void;
+  winoGradOutRows(dy: Ptr, e: Ptr, oh: number, ow: number, c: number, th: number, tw: number,
+    base: number, T: number, r0: number, r1: number): void;
+  winoFilter(w: Ptr, u: Ptr, cin: number, cout: number): void;
+  winoWeightOut(mw: Ptr, dw: Ptr, cin: number, cout: number, acc: number): void;
   pool(op: number, x: Ptr, y: Ptr, geom: Ptr): void;
   poolBackward(op: number, x: Ptr, dy: Ptr, dx: Ptr, geom: Ptr): void;
   upsample(mode: number, x: Ptr, y: Ptr, geom: Ptr): void;
@@ -80,8 +88,9 @@ const UNARY = UNARY_CODE, BINARY = BINARY_CODE, REDUCE = REDUCE_CODE;
 const PARAM_BYTES = 1024;
 
 /** Kernels run on the thread pool, by index (the workers look them up by these names). */
-const THREADED = ['conv3dRows', 'conv3dBackwardInputRows', 'conv3dBackwardWeightRows', 'warpRows', 'matmulRows', 'warpBackwardRows'] as const;
-const T_CONV = 0, T_CONV_BI = 1, T_CONV_BW = 2, T_WARP = 3, T_MATMUL = 4, T_WARP_BW = 5;
+const THREADED = ['conv3dRows', 'conv3dBackwardInputRows', 'conv3dBackwardWeightRows', 'warpRows', 'matmulRows', 'warpBackwardRows',
+  'winoInputRows', 'winoOutputRows', 'winoGradOutRows'] as const;
+const T_CONV = 0, T_CONV_BI = 1, T_CONV_BW = 2, T_WARP = 3, T_MATMUL = 4, T_WARP_BW = 5, T_WINO_IN = 6, T_WINO_OUT = 7, T_WINO_GOUT = 8;
 /** Image-gradient partials of the warp adjoint: at most this many, and at most this many bytes in all
  *  (fixed by the shape, never by the thread count). */
 const WARP_GRAD_PARTS = 4;
@@ -92,6 +101,12 @@ const MIN_PARALLEL_WORK = 1 << 20;
  *  summation order (and every bit of the result) is the same on 1 thread and on many. */
 const WEIGHT_GRAD_PARTS = 8;
 const INITIAL_PAGES = 16;
+/** Winograd (assembly/winograd.ts) for 3x3 stride-1 convolutions with at least this many input and output
+ *  channels (multiples of 4) under conv 'auto'; below it the transforms cost more than they save (bench/). */
+const WINOGRAD_MIN_CHANNELS = 16;
+/** Bytes of each Winograd-domain buffer (16 matrices of tiles x channels); larger convolutions run in
+ *  chunks of tile rows, a count fixed by the shape, never by the thread count. */
+const WINOGRAD_CHUNK_BYTES = 1024 * 1024;
 
 export interface WasmBackendOptions {
   /** Threads for the heavy kernels, the caller included; default: BLENDWARP_THREADS, else the cores this runtime offers.
@@ -99,11 +114,27 @@ export interface WasmBackendOptions {
   threads?: number;
   /** Use the relaxed-SIMD (FMA) build where the runtime validates it; default true. */
   relaxedSimd?: boolean;
+  /**
+   * 3x3 stride-1 convolutions over (H, W) with channel counts that are multiples of 4: 'auto' (default,
+   * else BLENDWARP_CONV) runs Winograd F(2x2, 3x3) from 16 channels up, 'winograd' wherever it applies,
+   * 'direct' never. The algorithms agree to float rounding, not bit for bit.
+   */
+  conv?: ConvAlgorithm;
 }
 
 /** Per-kernel time of a profiled backend (see WasmBackend.startProfile). */
 export interface KernelProfile {
   [kernel: string]: { calls: number; ms: number; flops: number };
+}
+
+/**
+ * Rows of a Winograd-domain matrix for `tiles` tiles: odd, so that the 16 matrices (T * c * 4 bytes
+ * apart, c a multiple of 4) never start on the same cache sets; with an even tile count (a 4 KiB multiple
+ * apart for 32 channels and up) the transforms' 16 streams thrash the L1 cache (measured: up to 1.6x
+ * slower). The spare row is computed by the forward product and never read.
+ */
+function winoRows(tiles: number): number {
+  return tiles | 1;
 }
 
 function convFlops(g: ConvGeometry): number {
@@ -136,6 +167,7 @@ export class WasmBackend implements Backend {
     private readonly shared: boolean,
     threads: number,
     private readonly platform: Platform,
+    private readonly convAlgorithm: ConvAlgorithm,
   ) {
     this.k = instance.exports as unknown as Kernels;
     this.heap = new LinearAllocator(mem, this.k.heapBase());
@@ -152,6 +184,8 @@ export class WasmBackend implements Backend {
     const shared = platform.sharedMemory;
     let relaxed = false;
     let bytes = decodeBase64(shared ? wasmSimdSharedBase64 : wasmSimdBase64);
+    const conv = options.conv ?? platform.envConv ?? 'auto';
+    if (conv !== 'auto' && conv !== 'direct' && conv !== 'winograd') throw new Error(`wasm backend: conv must be auto, direct or winograd, got "${String(conv)}"`);
     if (options.relaxedSimd !== false) {
       const rb = decodeBase64(shared ? wasmRelaxedSharedBase64 : wasmRelaxedBase64);
       relaxed = WebAssembly.validate(rb) || ((await enableRelaxedSimd()) && WebAssembly.validate(rb));
@@ -165,7 +199,7 @@ export class WasmBackend implements Backend {
     const instance = await WebAssembly.instantiate(module, { env: { memory } });
     const wanted = Math.max(1, Math.floor(options.threads ?? platform.envThreads ?? platform.cores));
     const threads = shared && platform.spawner ? Math.min(wanted, 16) : 1;
-    return new WasmBackend(instance, memory, module, relaxed, shared, threads, platform);
+    return new WasmBackend(instance, memory, module, relaxed, shared, threads, platform, conv);
   }
 
   private static newMemory(shared: boolean): WebAssembly.Memory {
@@ -186,6 +220,7 @@ export class WasmBackend implements Backend {
       relaxedSimd: this.relaxed,
       threads: this.workers ? this.workers.threads : 1,
       sharedMemory: this.shared,
+      conv: this.convAlgorithm,
       runtime: this.platform.runtime,
       context: this.platform.context,
       cores: this.platform.cores,
@@ -384,7 +419,58 @@ export class WasmBackend implements Backend {
   private resample(g: ResampleGeometry): number {
     return this.ints([g.n, g.d, g.h, g.w, g.c, g.fd, g.fh, g.fw, g.od, g.oh, g.ow])[0]!;
   }
+  /** Whether a convolution runs as Winograd F(2x2, 3x3) (assembly/winograd.ts). */
+  private winograd(g: ConvGeometry): boolean {
+    if (this.convAlgorithm === 'direct') return false;
+    const fits = g.kd === 1 && g.pd === 0 && g.sd === 1 && g.kh === 3 && g.kw === 3 && g.sh === 1 && g.sw === 1
+      && g.ph <= 2 && g.pw <= 2 && g.oh >= 1 && g.ow >= 1 && g.cin % 4 === 0 && g.cout % 4 === 0;
+    if (!fits) return false;
+    return this.convAlgorithm === 'winograd' || (g.cin >= WINOGRAD_MIN_CHANNELS && g.cout >= WINOGRAD_MIN_CHANNELS);
+  }
+
+  /** Tile rows per chunk and the chunk count of a Winograd convolution whose widest side has `c` channels. */
+  private winoChunks(g: ConvGeometry, c: number): { th: number; tw: number; rows: number; perChunk: number } {
+    const th = Math.ceil(g.oh / 2), tw = Math.ceil(g.ow / 2), rows = g.n * g.d * th;
+    return { th, tw, rows, perChunk: Math.max(1, Math.min(rows, Math.floor(WINOGRAD_CHUNK_BYTES / (64 * (tw + 1) * c)))) };
+  }
+
+  /** y = conv(x, w) + bias by Winograd; w [3, 3, cin, cout] (already flipped for an input gradient). */
+  private winoForward(x: number, w: number, bias: number, y: number, g: ConvGeometry): void {
+    const { th, tw, rows, perChunk } = this.winoChunks(g, Math.max(g.cin, g.cout));
+    const u = this.alloc(64 * g.cin * g.cout);
+    const v = this.alloc(64 * winoRows(perChunk * tw) * g.cin), m = this.alloc(64 * winoRows(perChunk * tw) * g.cout);
+    try {
+      this.k.winoFilter(w, p(u), g.cin, g.cout);
+      for (let base = 0; base < rows; base += perChunk) {
+        const nr = Math.min(perChunk, rows - base), T = winoRows(nr * tw);
+        const tslabs = this.slabs(nr, 64 * T * (g.cin + g.cout));
+        this.runRows(T_WINO_IN, [x, p(v), g.h, g.w, g.cin, g.ph, g.pw, th, tw, base, T], nr, tslabs);
+        this.winoMatmul(p(v), p(u), p(m), T, g.cin, g.cout, g.cin, 1, T * g.cin, g.cin * g.cout);
+        this.runRows(T_WINO_OUT, [p(m), y, bias, g.oh, g.ow, g.cout, th, tw, base, T], nr, tslabs);
+      }
+    } finally {
+      this.free(u); this.free(v); this.free(m);
+    }
+  }
+
+  /** The 16 products of one Winograd chunk: out[xi] [rows, n] = A[xi] [rows, k] B[xi] [k, n]. */
+  private winoMatmul(a: number, b: number, out: number, rows: number, k: number, n: number,
+    aRowStride: number, aColStride: number, aBatchStride: number, bBatchStride: number): void {
+    const all = 16 * rows;
+    const slabs = Math.min(this.slabs(all, all * k * n), Math.ceil(all / 8));
+    const scratch = k * n >= 1 << 16 ? this.alloc(32 * k * slabs) : null;
+    try {
+      this.runRows(T_MATMUL, [a, b, out, 16, rows, k, n, aRowStride, aColStride, aBatchStride, bBatchStride, scratch ? p(scratch) : 0], all, slabs);
+    } finally {
+      if (scratch) this.free(scratch);
+    }
+  }
+
   conv3d(x: Storage, w: Storage, bias: Storage | null, y: Storage, g: ConvGeometry): void {
+    if (this.winograd(g)) {
+      this.winoForward(p(x), p(w), bias ? p(bias) : 0, p(y), g);
+      return;
+    }
     const rows = g.n * g.od * g.oh;
     this.runRows(T_CONV, [p(x), p(w), bias ? p(bias) : 0, p(y), this.conv(g)], rows, this.slabs(rows, convFlops(g) / 2));
   }
@@ -401,7 +487,8 @@ export class WasmBackend implements Backend {
           n: g.n, d: g.od, h: g.oh, w: g.ow, cin: g.cout, kd: g.kd, kh: g.kh, kw: g.kw, cout: g.cin, sd: 1, sh: 1, sw: 1,
           pd: g.kd - 1 - g.pd, ph: g.kh - 1 - g.ph, pw: g.kw - 1 - g.pw, od: g.d, oh: g.h, ow: g.w,
         };
-        this.runRows(T_CONV, [p(dy), p(wt), 0, p(dx), this.conv(adj)], rows, this.slabs(rows, convFlops(g) / 2));
+        if (this.winograd(adj)) this.winoForward(p(dy), p(wt), 0, p(dx), adj);
+        else this.runRows(T_CONV, [p(dy), p(wt), 0, p(dx), this.conv(adj)], rows, this.slabs(rows, convFlops(g) / 2));
       } finally {
         this.free(wt);
       }
@@ -410,6 +497,27 @@ export class WasmBackend implements Backend {
     this.runRows(T_CONV_BI, [p(dy), p(w), p(dx), this.conv(g)], rows, this.slabs(rows, convFlops(g) / 2));
   }
   conv3dBackwardWeight(x: Storage, dy: Storage, dw: Storage, g: ConvGeometry): void {
+    if (this.winograd(g)) {
+      // dW = G^T [sum over tiles of (A e A^T) (.) (B^T d B)] G: per chunk, 16 products [cin, T] x [T, cout]
+      // (each output row sums over every tile of the chunk on one thread), the chunks added in order.
+      const { th, tw, rows, perChunk } = this.winoChunks(g, Math.max(g.cin, g.cout));
+      const v = this.alloc(64 * winoRows(perChunk * tw) * g.cin), e = this.alloc(64 * winoRows(perChunk * tw) * g.cout);
+      const mw = this.alloc(64 * g.cin * g.cout);
+      try {
+        for (let base = 0; base < rows; base += perChunk) {
+          const nr = Math.min(perChunk, rows - base), T = winoRows(nr * tw);
+          const tslabs = this.slabs(nr, 64 * T * (g.cin + g.cout));
+          this.runRows(T_WINO_IN, [p(x), p(v), g.h, g.w, g.cin, g.ph, g.pw, th, tw, base, T], nr, tslabs);
+          this.runRows(T_WINO_GOUT, [p(dy), p(e), g.oh, g.ow, g.cout, th, tw, base, T], nr, tslabs);
+          // The sum runs over the chunk's nr * tw tiles only (row T - 1 may be the unwritten spare).
+          this.winoMatmul(p(v), p(e), p(mw), g.cin, nr * tw, g.cout, 1, g.cin, T * g.cin, T * g.cout);
+          this.k.winoWeightOut(p(mw), p(dw), g.cin, g.cout, base === 0 ? 0 : 1);
+        }
+      } finally {
+        this.free(v); this.free(e); this.free(mw);
+      }
+      return;
+    }
     const rows = g.n * g.od * g.oh;
     const parts = convFlops(g) / 2 < MIN_PARALLEL_WORK ? 1 : Math.min(rows, WEIGHT_GRAD_PARTS);
     if (parts === 1) {

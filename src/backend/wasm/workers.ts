@@ -29,6 +29,8 @@ export interface Platform {
   context: RuntimeContext;
   /** BLENDWARP_THREADS (Node, Deno with --allow-env), or undefined when unset. */
   envThreads?: number;
+  /** BLENDWARP_CONV (Node, Deno with --allow-env): the wasm convolution algorithm, or undefined when unset. */
+  envConv?: ConvAlgorithm;
   /** Logical cores offered to this process. */
   cores: number;
   /** SharedArrayBuffer exists and can be posted to workers (cross-origin isolation in browsers). */
@@ -76,14 +78,26 @@ export function parseThreads(value: string | undefined, source = 'BLENDWARP_THRE
   return n;
 }
 
-function envThreads(): number | undefined {
-  let raw: string | undefined;
+/** How the wasm backend runs 3x3 stride-1 convolutions: 'auto' (Winograd where it pays), 'direct', 'winograd'. */
+export type ConvAlgorithm = 'auto' | 'direct' | 'winograd';
+
+/** BLENDWARP_CONV as a convolution algorithm; any other value is an error naming it. */
+export function parseConvAlgorithm(value: string | undefined, source = 'BLENDWARP_CONV'): ConvAlgorithm | undefined {
+  if (value === undefined || value.trim() === '') return undefined;
+  const v = value.trim();
+  if (v === 'auto' || v === 'direct' || v === 'winograd') return v;
+  throw new Error(`${source}: expected auto, direct or winograd (the wasm convolution algorithm), got "${value}"`);
+}
+
+function envVar(name: string): string | undefined {
   if (g.Deno !== undefined) {
-    try { raw = g.Deno.env?.get('BLENDWARP_THREADS'); } catch { raw = undefined; } // no --allow-env: unset
-  } else {
-    raw = g.process?.env?.BLENDWARP_THREADS;
+    try { return g.Deno.env?.get(name); } catch { return undefined; } // no --allow-env: unset
   }
-  return parseThreads(raw);
+  return g.process?.env?.[name];
+}
+
+function envThreads(): number | undefined {
+  return parseThreads(envVar('BLENDWARP_THREADS'));
 }
 
 function isNode(): boolean {
@@ -132,7 +146,7 @@ export async function detectPlatform(): Promise<Platform> {
     } catch {
       spawner = null;
     }
-    return { runtime: 'node', context, envThreads: envThreads(), cores, sharedMemory, spawner };
+    return { runtime: 'node', context, envThreads: envThreads(), envConv: parseConvAlgorithm(envVar('BLENDWARP_CONV')), cores, sharedMemory, spawner };
   }
   const cores = g.navigator?.hardwareConcurrency ?? 1;
   const W = g.Worker;
@@ -148,6 +162,6 @@ export async function detectPlatform(): Promise<Platform> {
     }
     : null;
   const context = webContext();
-  if (g.Deno !== undefined) return { runtime: 'deno', context: context === 'unknown' || context === 'window' ? 'main' : context, envThreads: envThreads(), cores, sharedMemory, spawner };
+  if (g.Deno !== undefined) return { runtime: 'deno', context: context === 'unknown' || context === 'window' ? 'main' : context, envThreads: envThreads(), envConv: parseConvAlgorithm(envVar('BLENDWARP_CONV')), cores, sharedMemory, spawner };
   return { runtime: context === 'unknown' ? 'other' : 'browser', context, cores, sharedMemory, spawner };
 }
