@@ -1,7 +1,8 @@
-// Winograd F(2x2, 3x3) for 3x3, stride-1 convolutions over (H, W), channels-last: the transforms.
-// The products between them are ordinary matrix multiplies (linalg.ts matmulRows), so this file only
-// moves tiles in and out of the Winograd domain. Lavin & Gray, "Fast Algorithms for Convolutional
-// Neural Networks" (2016): per 2x2 output tile and (ci, co) pair, 16 multiplies instead of 36.
+// Winograd F(2x2, 3x3) and F(4x4, 3x3) for 3x3, stride-1 convolutions over (H, W), channels-last: the
+// transforms. The products between them are ordinary matrix multiplies (linalg.ts matmulRows), so this
+// file only moves tiles in and out of the Winograd domain. Lavin & Gray, "Fast Algorithms for
+// Convolutional Neural Networks" (2016): per 2x2 output tile and (ci, co) pair, 16 multiplies instead of
+// 36; per 4x4 tile, 36 instead of 144 (the second half of this file; the backend picks, backend.ts).
 //
 //   forward        Y_t = A^T [ (G g G^T) (.) (B^T d_t B) ] A           d_t: the tile's 4x4 input patch
 //   weight grad    dW  = G^T [ sum_t (A e_t A^T) (.) (B^T d_t B) ] G     e_t: the tile's 2x2 output grad
@@ -269,4 +270,225 @@ export function winoWeightOut(mw: usize, dw: usize, cin: i32, cout: i32, acc: i3
   v128.store(base, r0);
   v128.store(base + tap, r1);
   v128.store(base + 2 * tap, r2);
+}
+
+// ==== F(4x4, 3x3) =================================================================================
+// The same scheme on 4 x 4 output tiles (6 x 6 input patches, 36 Winograd points, xi = 6 i + j):
+// 36 multiplies per 16 outputs instead of 16 per 4 (F(2x2, 3x3)) or 144 (direct). Points 0, +-1, +-2:
+//   B^T = [4 0 -5 0 1 0; 0 -4 -4 1 1 0; 0 4 -4 -1 1 0; 0 -2 -1 2 1 0; 0 2 -1 -2 1 0; 0 4 0 -5 0 1]
+//   G   = [1/4 0 0; -1/6 -1/6 -1/6; -1/6 1/6 -1/6; 1/24 1/12 1/6; 1/24 -1/12 1/6; 0 0 1]
+//   A^T = [1 1 1 1 1 0; 0 1 -1 2 -2 0; 0 1 1 4 4 0; 0 1 -1 8 -8 1]
+// Each 2D transform runs as two 1D passes through the destination matrices (rows, then columns in
+// place): the second pass reads what the first just wrote, still in the L1 cache.
+
+// 1D input transform B^T d of 6 values read at s + k * ss (value k zero unless bit k of ok), written
+// at q + k * qs.
+// @ts-ignore: decorator
+@inline function w6_bt(s: usize, ss: usize, ok: i32, q: usize, qs: usize): void {
+  const z = f32x4.splat(0);
+  const d0 = (ok & 1) != 0 ? v128.load(s) : z, d1 = (ok & 2) != 0 ? v128.load(s + ss) : z;
+  const d2 = (ok & 4) != 0 ? v128.load(s + 2 * ss) : z, d3 = (ok & 8) != 0 ? v128.load(s + 3 * ss) : z;
+  const d4 = (ok & 16) != 0 ? v128.load(s + 4 * ss) : z, d5 = (ok & 32) != 0 ? v128.load(s + 5 * ss) : z;
+  const four = f32x4.splat(4), five = f32x4.splat(5), two = f32x4.splat(2);
+  // r1, r2 = d4 + d3 -+ 4 (d1 + d2) ... written as sums of shared terms.
+  const a = f32x4.sub(d4, f32x4.mul(four, d2));        // d4 - 4 d2
+  const b = f32x4.sub(d3, f32x4.mul(four, d1));        // d3 - 4 d1
+  const c = f32x4.sub(d4, d2);                          // d4 - d2
+  const e = f32x4.mul(two, f32x4.sub(d3, d1));         // 2 (d3 - d1)
+  v128.store(q, f32x4.add(f32x4.sub(f32x4.mul(four, d0), f32x4.mul(five, d2)), d4));
+  v128.store(q + qs, f32x4.add(a, b));
+  v128.store(q + 2 * qs, f32x4.sub(a, b));
+  v128.store(q + 3 * qs, f32x4.add(c, e));
+  v128.store(q + 4 * qs, f32x4.sub(c, e));
+  v128.store(q + 5 * qs, f32x4.add(f32x4.sub(f32x4.mul(four, d1), f32x4.mul(five, d3)), d5));
+}
+
+/** V [36][T][c] (F(4x4, 3x3)) for tile rows [r0, r1) of a call covering rows [base, base + T / tw). */
+export function wino4InputRows(x: usize, v: usize, h: i32, w: i32, c: i32, ph: i32, pw: i32, th: i32, tw: i32,
+  base: i32, T: i32, r0: i32, r1: i32): void {
+  const cs = <usize>c << 2;
+  const rs = <usize>w * cs;
+  const xi = <usize>T * cs;
+  for (let r = r0; r < r1; r++) {
+    const g = base + r, plane = g / th, ty = g - plane * th;
+    const iy0 = 4 * ty - ph;
+    for (let tx = 0; tx < tw; tx++) {
+      const ix0 = 4 * tx - pw;
+      let cm = 0;
+      for (let j = 0; j < 6; j++) if (ix0 + j >= 0 && ix0 + j < w) cm |= 1 << j;
+      const p0 = x + <usize>(plane * h + iy0) * rs + <usize>ix0 * cs;
+      const vp = v + <usize>(r * tw + tx) * cs;
+      for (let ci = 0; ci < c; ci += 4) {
+        const off = <usize>ci << 2;
+        // Rows of the patch (along x) into points 6 i + j ...
+        for (let i = 0; i < 6; i++) {
+          const ok = iy0 + i >= 0 && iy0 + i < h ? cm : 0;
+          w6_bt(p0 + <usize>i * rs + off, cs, ok, vp + off + <usize>(6 * i) * xi, xi);
+        }
+        // ... then each column j (along y), in place.
+        for (let j = 0; j < 6; j++) {
+          const q = vp + off + <usize>j * xi;
+          w6_bt(q, 6 * xi, 63, q, 6 * xi);
+        }
+      }
+    }
+  }
+}
+
+// 1D output transform A^T m of 6 values at s + k * ss: 4 values.
+// @ts-ignore: decorator
+@inline function w6_at(s: usize, ss: usize, q: usize, qs: usize): void {
+  const m0 = v128.load(s), m1 = v128.load(s + ss), m2 = v128.load(s + 2 * ss);
+  const m3 = v128.load(s + 3 * ss), m4 = v128.load(s + 4 * ss), m5 = v128.load(s + 5 * ss);
+  const a = f32x4.add(m1, m2), b = f32x4.sub(m1, m2), c = f32x4.add(m3, m4), d = f32x4.sub(m3, m4);
+  v128.store(q, f32x4.add(f32x4.add(m0, a), c));
+  v128.store(q + qs, f32x4.add(b, f32x4.add(d, d)));
+  v128.store(q + 2 * qs, f32x4.add(a, f32x4.mul(f32x4.splat(4), c)));
+  v128.store(q + 3 * qs, f32x4.add(f32x4.add(b, f32x4.mul(f32x4.splat(8), d)), m5));
+}
+
+/** y for tile rows [r0, r1), from M [36][T][c] (F(4x4, 3x3)); M is overwritten (the first pass). */
+export function wino4OutputRows(m: usize, y: usize, bias: usize, oh: i32, ow: i32, c: i32, th: i32, tw: i32,
+  base: i32, T: i32, r0: i32, r1: i32): void {
+  const cs = <usize>c << 2;
+  const rs = <usize>ow * cs;
+  const xi = <usize>T * cs;
+  for (let r = r0; r < r1; r++) {
+    const g = base + r, plane = g / th, ty = g - plane * th;
+    const oy = 4 * ty;
+    const nyr = min<i32>(4, oh - oy);
+    for (let tx = 0; tx < tw; tx++) {
+      const ox = 4 * tx;
+      const nxr = min<i32>(4, ow - ox);
+      const mp = m + <usize>(r * tw + tx) * cs;
+      const yp = y + <usize>(plane * oh + oy) * rs + <usize>ox * cs;
+      for (let co = 0; co < c; co += 4) {
+        const off = <usize>co << 2;
+        // Columns first (along the first index), into rows 0..3 of each column, in place ...
+        for (let j = 0; j < 6; j++) {
+          const q = mp + off + <usize>j * xi;
+          w6_at(q, 6 * xi, q, 6 * xi);
+        }
+        const bv = bias != 0 ? v128.load(bias + off) : f32x4.splat(0);
+        // ... then each of the 4 rows along the second index, to y (outputs outside oh, ow dropped).
+        for (let i = 0; i < nyr; i++) {
+          const q = mp + off + <usize>(6 * i) * xi;
+          const m0 = v128.load(q), m1 = v128.load(q + xi), m2 = v128.load(q + 2 * xi);
+          const m3 = v128.load(q + 3 * xi), m4 = v128.load(q + 4 * xi), m5 = v128.load(q + 5 * xi);
+          const a = f32x4.add(m1, m2), b = f32x4.sub(m1, m2), cc = f32x4.add(m3, m4), d = f32x4.sub(m3, m4);
+          const o = yp + <usize>i * rs + off;
+          v128.store(o, f32x4.add(f32x4.add(f32x4.add(m0, a), cc), bv));
+          if (nxr > 1) v128.store(o + cs, f32x4.add(f32x4.add(b, f32x4.add(d, d)), bv));
+          if (nxr > 2) v128.store(o + 2 * cs, f32x4.add(f32x4.add(a, f32x4.mul(f32x4.splat(4), cc)), bv));
+          if (nxr > 3) v128.store(o + 3 * cs, f32x4.add(f32x4.add(f32x4.add(b, f32x4.mul(f32x4.splat(8), d)), m5), bv));
+        }
+      }
+    }
+  }
+}
+
+// 1D transform A e of 4 values at s + k * ss (value k zero unless bit k of ok): 6 values.
+// @ts-ignore: decorator
+@inline function w6_a(s: usize, ss: usize, ok: i32, q: usize, qs: usize): void {
+  const z = f32x4.splat(0);
+  const e0 = (ok & 1) != 0 ? v128.load(s) : z, e1 = (ok & 2) != 0 ? v128.load(s + ss) : z;
+  const e2 = (ok & 4) != 0 ? v128.load(s + 2 * ss) : z, e3 = (ok & 8) != 0 ? v128.load(s + 3 * ss) : z;
+  const a = f32x4.add(e0, e2), b = f32x4.add(e1, e3);
+  const c = f32x4.add(e0, f32x4.mul(f32x4.splat(4), e2)), d = f32x4.add(f32x4.add(e1, e1), f32x4.mul(f32x4.splat(8), e3));
+  v128.store(q, e0);
+  v128.store(q + qs, f32x4.add(a, b));
+  v128.store(q + 2 * qs, f32x4.sub(a, b));
+  v128.store(q + 3 * qs, f32x4.add(c, d));
+  v128.store(q + 4 * qs, f32x4.sub(c, d));
+  v128.store(q + 5 * qs, e3);
+}
+
+/** E [36][T][c] = A e A^T (F(4x4, 3x3)) for tile rows [r0, r1) from dy; gradients outside (oh, ow) read as zero. */
+export function wino4GradOutRows(dy: usize, e: usize, oh: i32, ow: i32, c: i32, th: i32, tw: i32,
+  base: i32, T: i32, r0: i32, r1: i32): void {
+  const cs = <usize>c << 2;
+  const rs = <usize>ow * cs;
+  const xi = <usize>T * cs;
+  for (let r = r0; r < r1; r++) {
+    const g = base + r, plane = g / th, ty = g - plane * th;
+    const oy = 4 * ty;
+    const nyr = min<i32>(4, oh - oy);
+    for (let tx = 0; tx < tw; tx++) {
+      const ox = 4 * tx;
+      const cm = (1 << min<i32>(4, ow - ox)) - 1;
+      const ep = e + <usize>(r * tw + tx) * cs;
+      const dp = dy + <usize>(plane * oh + oy) * rs + <usize>ox * cs;
+      for (let co = 0; co < c; co += 4) {
+        const off = <usize>co << 2;
+        // Rows of the 4 x 4 gradient tile (along x) into rows 0..3 of E ...
+        for (let i = 0; i < 4; i++) w6_a(dp + <usize>i * rs + off, cs, i < nyr ? cm : 0, ep + off + <usize>(6 * i) * xi, xi);
+        // ... then each column (along y), 4 values to 6, in place.
+        for (let j = 0; j < 6; j++) {
+          const q = ep + off + <usize>j * xi;
+          w6_a(q, 6 * xi, 15, q, 6 * xi);
+        }
+      }
+    }
+  }
+}
+
+// 1D filter transform G g of 3 values at s + k * ss: 6 values.
+// @ts-ignore: decorator
+@inline function w6_g(s: usize, ss: usize, q: usize, qs: usize): void {
+  const g0 = v128.load(s), g1 = v128.load(s + ss), g2 = v128.load(s + 2 * ss);
+  const a = f32x4.add(g0, g2);
+  const b = f32x4.add(f32x4.mul(f32x4.splat(<f32>(1.0 / 24.0)), g0), f32x4.mul(f32x4.splat(<f32>(1.0 / 6.0)), g2));
+  const c = f32x4.mul(f32x4.splat(<f32>(1.0 / 12.0)), g1);
+  const sixth = f32x4.splat(<f32>(-1.0 / 6.0));
+  v128.store(q, f32x4.mul(f32x4.splat(0.25), g0));
+  v128.store(q + qs, f32x4.mul(sixth, f32x4.add(a, g1)));
+  v128.store(q + 2 * qs, f32x4.mul(sixth, f32x4.sub(a, g1)));
+  v128.store(q + 3 * qs, f32x4.add(b, c));
+  v128.store(q + 4 * qs, f32x4.sub(b, c));
+  v128.store(q + 5 * qs, g2);
+}
+
+/** U [36][cin][cout] = G g G^T (F(4x4, 3x3)) from w [3][3][cin][cout]. */
+export function wino4Filter(w: usize, u: usize, cin: i32, cout: i32): void {
+  const cc = <usize>(cin * cout) << 2;
+  for (let k: usize = 0; k < cc; k += 16) {
+    // Kernel rows (along x) into rows 0..2 of U, then each column (along y) 3 -> 6 in place
+    // (reading rows 0..2 before writing rows 0..5).
+    for (let i = 0; i < 3; i++) w6_g(w + <usize>(3 * i) * cc + k, cc, u + <usize>(6 * i) * cc + k, cc);
+    for (let j = 0; j < 6; j++) {
+      const q = u + <usize>j * cc + k;
+      w6_g(q, 6 * cc, q, 6 * cc);
+    }
+  }
+}
+
+// 1D transform G^T m of 6 values at s + k * ss: 3 values (added to what is there with acc != 0).
+// @ts-ignore: decorator
+@inline function w6_gt(s: usize, ss: usize, q: usize, qs: usize, acc: i32): void {
+  const m0 = v128.load(s), m1 = v128.load(s + ss), m2 = v128.load(s + 2 * ss);
+  const m3 = v128.load(s + 3 * ss), m4 = v128.load(s + 4 * ss), m5 = v128.load(s + 5 * ss);
+  const sixth = f32x4.splat(<f32>(-1.0 / 6.0));
+  const a = f32x4.add(m1, m2), b = f32x4.sub(m2, m1), c = f32x4.add(m3, m4), d = f32x4.sub(m3, m4);
+  let o0 = f32x4.add(f32x4.add(f32x4.mul(f32x4.splat(0.25), m0), f32x4.mul(sixth, a)), f32x4.mul(f32x4.splat(<f32>(1.0 / 24.0)), c));
+  let o1 = f32x4.add(f32x4.mul(f32x4.splat(<f32>(1.0 / 6.0)), b), f32x4.mul(f32x4.splat(<f32>(1.0 / 12.0)), d));
+  let o2 = f32x4.add(f32x4.add(f32x4.mul(sixth, a), f32x4.mul(f32x4.splat(<f32>(1.0 / 6.0)), c)), m5);
+  if (acc != 0) {
+    o0 = f32x4.add(o0, v128.load(q)); o1 = f32x4.add(o1, v128.load(q + qs)); o2 = f32x4.add(o2, v128.load(q + 2 * qs));
+  }
+  v128.store(q, o0);
+  v128.store(q + qs, o1);
+  v128.store(q + 2 * qs, o2);
+}
+
+/** dw [3][3][cin][cout] = G^T Mw G (F(4x4, 3x3)) from Mw [36][cin][cout], overwritten; with acc != 0 added to dw. */
+export function wino4WeightOut(mw: usize, dw: usize, cin: i32, cout: i32, acc: i32): void {
+  const cc = <usize>(cin * cout) << 2;
+  for (let k: usize = 0; k < cc; k += 16) {
+    // Columns (along the first index) 6 -> 3 into rows 0..2 in place, then rows 0..2 (along the second) to dw.
+    for (let j = 0; j < 6; j++) {
+      const q = mw + <usize>j * cc + k;
+      w6_gt(q, 6 * cc, q, 6 * cc, 0);
+    }
+    for (let i = 0; i < 3; i++) w6_gt(mw + <usize>(6 * i) * cc + k, cc, dw + <usize>(3 * i) * cc + k, cc, acc);
+  }
 }

@@ -2,7 +2,9 @@
 // the process) and wall seconds per training step (forward + backward + Adam) of the `paper`
 // networks on the OASIS-2D grid, compared in the same run with the grid padded to a multiple of 64
 // (192 x 192, before) and the one-conv segmenter (before). Ratios, not absolute times, are the result.
-//   node dist/bench/synth-steps.js [--steps N] [--threads N]
+// With --conv-compare: the SPEC networks at 192 x 160 and 96 x 80 (2 mm), each timed with the wasm
+// backend's direct convolutions and with Winograd F(2x2, 3x3) (conv 'auto'), alternating, in one run.
+//   node dist/bench/synth-steps.js [--steps N] [--threads N] [--conv-compare]
 import { parseArgs } from 'node:util';
 import { setBackend } from '../src/index.js';
 import { presetConfig } from '../src/synth/pipeline.js';
@@ -13,7 +15,7 @@ import { Adam } from '../src/nn/optim.js';
 import type { ParamStore } from '../src/nn/init.js';
 import type { Tensor } from '../src/tensor/tensor.js';
 
-const { values } = parseArgs({ options: { steps: { type: 'string', default: '4' }, threads: { type: 'string' } } });
+const { values } = parseArgs({ options: { steps: { type: 'string', default: '4' }, threads: { type: 'string' }, 'conv-compare': { type: 'boolean' } } });
 if (values.threads) process.env.BLENDWARP_THREADS = values.threads;
 await setBackend('wasm');
 const steps = Number(values.steps);
@@ -37,6 +39,46 @@ async function perStep(params: ParamStore, loss: () => Tensor): Promise<{ cpu: n
   opt.dispose();
   params.dispose();
   return { cpu: (cu.user + cu.system) / 1e6 / steps, wall: (performance.now() - t0) / 1000 / steps };
+}
+
+if (values['conv-compare']) {
+  // Per network and grid: direct, then Winograd, twice each (alternating); the faster of each pair kept.
+  const img = (n: number, h: number, w: number) => tensor(Float32Array.from({ length: n * h * w }, (_, i) => ((i * 7919) % 1000) / 1000), [n, 1, h, w, 1]);
+  const lab = (n: number, h: number, w: number) => tensor(Int32Array.from({ length: n * h * w }, (_, i) => ((i * 31) >> 6) % 24), [n, 1, h, w, 1], 'i32');
+  const nets: { name: string; run: (h: number, w: number) => Promise<{ cpu: number; wall: number }> }[] = [
+    { name: 'spatial (also each SAS test-time step)', run: async (h, w) => {
+      const x = img(1, h, w), y = img(1, h, w);
+      const m = new SpatialModel(c.spatial, 2, new Rng(1));
+      try { return await perStep(m.params, () => m.loss(x, y)); } finally { x.dispose(); y.dispose(); }
+    } },
+    { name: 'appearance', run: async (h, w) => {
+      const x = img(1, h, w), y = img(1, h, w), nb = tensor(new Float32Array(h * w).fill(1), [1, 1, h, w, 1]), phi = tensor(new Float32Array(h * w * 3), [1, 1, h, w, 3]);
+      const m = new AppearanceModel(c.appearance, 2, new Rng(1));
+      try { return await perStep(m.params, () => m.loss(x, y, phi, y, nb)); } finally { for (const t of [x, y, nb, phi]) t.dispose(); }
+    } },
+    { name: 'segmenter (SPEC), batch of 2', run: async (h, w) => {
+      const x = img(2, h, w), l = lab(2, h, w);
+      const m = new Segmenter(c.segmenter, 2, 25, new Rng(1));
+      try { return await perStep(m.params, () => m.loss(x, l)); } finally { x.dispose(); l.dispose(); }
+    } },
+  ];
+  console.log('| network | grid | direct CPU s / step | Winograd CPU s / step | direct / Winograd | direct wall s | Winograd wall s |\n|---|---|---:|---:|---:|---:|---:|');
+  for (const [h, w] of [[192, 160], [96, 80]] as const) {
+    for (const net of nets) {
+      const best: Record<string, { cpu: number; wall: number }> = {};
+      for (let rep = 0; rep < 2; rep++) {
+        for (const conv of ['direct', 'auto'] as const) {
+          await setBackend('wasm', { wasm: { conv } });
+          const r = await net.run(h, w);
+          const b = best[conv];
+          if (!b || r.cpu < b.cpu) best[conv] = r;
+        }
+      }
+      const d = best['direct']!, a = best['auto']!;
+      console.log(`| ${net.name} | ${h} x ${w} | ${d.cpu.toFixed(3)} | ${a.cpu.toFixed(3)} | ${(d.cpu / a.cpu).toFixed(2)}x | ${d.wall.toFixed(3)} | ${a.wall.toFixed(3)} |`);
+    }
+  }
+  process.exit(0);
 }
 
 const rows: { name: string; grid: string; cpu: number; wall: number }[] = [];

@@ -58,6 +58,8 @@ interface Kernels {
     base: number, T: number, r0: number, r1: number): void;
   winoFilter(w: Ptr, u: Ptr, cin: number, cout: number): void;
   winoWeightOut(mw: Ptr, dw: Ptr, cin: number, cout: number, acc: number): void;
+  wino4Filter(w: Ptr, u: Ptr, cin: number, cout: number): void;
+  wino4WeightOut(mw: Ptr, dw: Ptr, cin: number, cout: number, acc: number): void;
   pool(op: number, x: Ptr, y: Ptr, geom: Ptr): void;
   poolBackward(op: number, x: Ptr, dy: Ptr, dx: Ptr, geom: Ptr): void;
   upsample(mode: number, x: Ptr, y: Ptr, geom: Ptr): void;
@@ -89,8 +91,13 @@ const PARAM_BYTES = 1024;
 
 /** Kernels run on the thread pool, by index (the workers look them up by these names). */
 const THREADED = ['conv3dRows', 'conv3dBackwardInputRows', 'conv3dBackwardWeightRows', 'warpRows', 'matmulRows', 'warpBackwardRows',
-  'winoInputRows', 'winoOutputRows', 'winoGradOutRows'] as const;
-const T_CONV = 0, T_CONV_BI = 1, T_CONV_BW = 2, T_WARP = 3, T_MATMUL = 4, T_WARP_BW = 5, T_WINO_IN = 6, T_WINO_OUT = 7, T_WINO_GOUT = 8;
+  'winoInputRows', 'winoOutputRows', 'winoGradOutRows', 'wino4InputRows', 'wino4OutputRows', 'wino4GradOutRows'] as const;
+const T_CONV = 0, T_CONV_BI = 1, T_CONV_BW = 2, T_WARP = 3, T_MATMUL = 4, T_WARP_BW = 5;
+
+/** One Winograd scheme F(m x m, 3 x 3): output tile m, (m + 2)^2 points, its threaded transforms and its filter kernels. */
+interface WinoScheme { m: 2 | 4; points: number; tIn: number; tOut: number; tGradOut: number; filter: 'winoFilter' | 'wino4Filter'; weightOut: 'winoWeightOut' | 'wino4WeightOut' }
+const WINO2: WinoScheme = { m: 2, points: 16, tIn: 6, tOut: 7, tGradOut: 8, filter: 'winoFilter', weightOut: 'winoWeightOut' };
+const WINO4: WinoScheme = { m: 4, points: 36, tIn: 9, tOut: 10, tGradOut: 11, filter: 'wino4Filter', weightOut: 'wino4WeightOut' };
 /** Image-gradient partials of the warp adjoint: at most this many, and at most this many bytes in all
  *  (fixed by the shape, never by the thread count). */
 const WARP_GRAD_PARTS = 4;
@@ -107,6 +114,13 @@ const WINOGRAD_MIN_CHANNELS = 16;
 /** Bytes of each Winograd-domain buffer (16 matrices of tiles x channels); larger convolutions run in
  *  chunks of tile rows, a count fixed by the shape, never by the thread count. */
 const WINOGRAD_CHUNK_BYTES = 1024 * 1024;
+/**
+ * F(4x4, 3x3) when its tile count is at least this many times the widest channel count, else F(2x2, 3x3):
+ * with few tiles its 36 filter matrices (2.25x F(2x2)'s) are read for few rows each, and partial tiles at
+ * the borders waste more (measured: 96 x 80 x 32 and 48 x 40 x 64 channels, batch 2, F(4x4) 1.3x faster than
+ * F(2x2); 24 x 20 x 128 1.25x slower).
+ */
+const WINOGRAD4_TILES_PER_CHANNEL = 2;
 
 export interface WasmBackendOptions {
   /** Threads for the heavy kernels, the caller included; default: BLENDWARP_THREADS, else the cores this runtime offers.
@@ -116,10 +130,12 @@ export interface WasmBackendOptions {
   relaxedSimd?: boolean;
   /**
    * 3x3 stride-1 convolutions over (H, W) with channel counts that are multiples of 4: 'auto' (default,
-   * else BLENDWARP_CONV) runs Winograd F(2x2, 3x3) from 16 channels up, 'winograd' wherever it applies,
+   * else BLENDWARP_CONV) runs Winograd (F(4x4, 3x3) or F(2x2, 3x3)) from 16 channels up, 'winograd' wherever it applies,
    * 'direct' never. The algorithms agree to float rounding, not bit for bit.
    */
   conv?: ConvAlgorithm;
+  /** Winograd output tile, 2 (F(2x2, 3x3)) or 4 (F(4x4, 3x3)); default: 4 where its tiles are many next to the channels, else 2. For tests and benchmarks. */
+  winogradTile?: 2 | 4;
 }
 
 /** Per-kernel time of a profiled backend (see WasmBackend.startProfile). */
@@ -168,6 +184,7 @@ export class WasmBackend implements Backend {
     threads: number,
     private readonly platform: Platform,
     private readonly convAlgorithm: ConvAlgorithm,
+    private readonly winogradTile: 2 | 4 | undefined,
   ) {
     this.k = instance.exports as unknown as Kernels;
     this.heap = new LinearAllocator(mem, this.k.heapBase());
@@ -199,7 +216,7 @@ export class WasmBackend implements Backend {
     const instance = await WebAssembly.instantiate(module, { env: { memory } });
     const wanted = Math.max(1, Math.floor(options.threads ?? platform.envThreads ?? platform.cores));
     const threads = shared && platform.spawner ? Math.min(wanted, 16) : 1;
-    return new WasmBackend(instance, memory, module, relaxed, shared, threads, platform, conv);
+    return new WasmBackend(instance, memory, module, relaxed, shared, threads, platform, conv, options.winogradTile);
   }
 
   private static newMemory(shared: boolean): WebAssembly.Memory {
@@ -419,56 +436,61 @@ export class WasmBackend implements Backend {
   private resample(g: ResampleGeometry): number {
     return this.ints([g.n, g.d, g.h, g.w, g.c, g.fd, g.fh, g.fw, g.od, g.oh, g.ow])[0]!;
   }
-  /** Whether a convolution runs as Winograd F(2x2, 3x3) (assembly/winograd.ts). */
-  private winograd(g: ConvGeometry): boolean {
-    if (this.convAlgorithm === 'direct') return false;
+  /** The Winograd scheme a convolution runs with (assembly/winograd.ts), or null: the direct kernel. */
+  private winograd(g: ConvGeometry): WinoScheme | null {
+    if (this.convAlgorithm === 'direct') return null;
     const fits = g.kd === 1 && g.pd === 0 && g.sd === 1 && g.kh === 3 && g.kw === 3 && g.sh === 1 && g.sw === 1
       && g.ph <= 2 && g.pw <= 2 && g.oh >= 1 && g.ow >= 1 && g.cin % 4 === 0 && g.cout % 4 === 0;
-    if (!fits) return false;
-    return this.convAlgorithm === 'winograd' || (g.cin >= WINOGRAD_MIN_CHANNELS && g.cout >= WINOGRAD_MIN_CHANNELS);
+    if (!fits) return null;
+    if (this.convAlgorithm !== 'winograd' && (g.cin < WINOGRAD_MIN_CHANNELS || g.cout < WINOGRAD_MIN_CHANNELS)) return null;
+    const tiles4 = g.n * g.d * Math.ceil(g.oh / 4) * Math.ceil(g.ow / 4);
+    const tile = this.winogradTile ?? (tiles4 >= WINOGRAD4_TILES_PER_CHANNEL * Math.max(g.cin, g.cout) ? 4 : 2);
+    return tile === 4 ? WINO4 : WINO2;
   }
 
-  /** Tile rows per chunk and the chunk count of a Winograd convolution whose widest side has `c` channels. */
-  private winoChunks(g: ConvGeometry, c: number): { th: number; tw: number; rows: number; perChunk: number } {
-    const th = Math.ceil(g.oh / 2), tw = Math.ceil(g.ow / 2), rows = g.n * g.d * th;
-    return { th, tw, rows, perChunk: Math.max(1, Math.min(rows, Math.floor(WINOGRAD_CHUNK_BYTES / (64 * (tw + 1) * c)))) };
+  /** Tile rows per chunk of a Winograd convolution whose widest side has `c` channels. */
+  private winoChunks(g: ConvGeometry, s: WinoScheme, c: number): { th: number; tw: number; rows: number; perChunk: number } {
+    const th = Math.ceil(g.oh / s.m), tw = Math.ceil(g.ow / s.m), rows = g.n * g.d * th;
+    return { th, tw, rows, perChunk: Math.max(1, Math.min(rows, Math.floor(WINOGRAD_CHUNK_BYTES / (4 * s.points * (tw + 1) * c)))) };
   }
 
   /** y = conv(x, w) + bias by Winograd; w [3, 3, cin, cout] (already flipped for an input gradient). */
-  private winoForward(x: number, w: number, bias: number, y: number, g: ConvGeometry): void {
-    const { th, tw, rows, perChunk } = this.winoChunks(g, Math.max(g.cin, g.cout));
-    const u = this.alloc(64 * g.cin * g.cout);
-    const v = this.alloc(64 * winoRows(perChunk * tw) * g.cin), m = this.alloc(64 * winoRows(perChunk * tw) * g.cout);
+  private winoForward(s: WinoScheme, x: number, w: number, bias: number, y: number, g: ConvGeometry): void {
+    const { th, tw, rows, perChunk } = this.winoChunks(g, s, Math.max(g.cin, g.cout));
+    const P = 4 * s.points;
+    const u = this.alloc(P * g.cin * g.cout);
+    const v = this.alloc(P * winoRows(perChunk * tw) * g.cin), m = this.alloc(P * winoRows(perChunk * tw) * g.cout);
     try {
-      this.k.winoFilter(w, p(u), g.cin, g.cout);
+      this.k[s.filter](w, p(u), g.cin, g.cout);
       for (let base = 0; base < rows; base += perChunk) {
         const nr = Math.min(perChunk, rows - base), T = winoRows(nr * tw);
-        const tslabs = this.slabs(nr, 64 * T * (g.cin + g.cout));
-        this.runRows(T_WINO_IN, [x, p(v), g.h, g.w, g.cin, g.ph, g.pw, th, tw, base, T], nr, tslabs);
-        this.winoMatmul(p(v), p(u), p(m), T, g.cin, g.cout, g.cin, 1, T * g.cin, g.cin * g.cout);
-        this.runRows(T_WINO_OUT, [p(m), y, bias, g.oh, g.ow, g.cout, th, tw, base, T], nr, tslabs);
+        const tslabs = this.slabs(nr, 4 * s.points * T * (g.cin + g.cout));
+        this.runRows(s.tIn, [x, p(v), g.h, g.w, g.cin, g.ph, g.pw, th, tw, base, T], nr, tslabs);
+        this.winoMatmul(s, p(v), p(u), p(m), T, g.cin, g.cout, g.cin, 1, T * g.cin, g.cin * g.cout);
+        this.runRows(s.tOut, [p(m), y, bias, g.oh, g.ow, g.cout, th, tw, base, T], nr, tslabs);
       }
     } finally {
       this.free(u); this.free(v); this.free(m);
     }
   }
 
-  /** The 16 products of one Winograd chunk: out[xi] [rows, n] = A[xi] [rows, k] B[xi] [k, n]. */
-  private winoMatmul(a: number, b: number, out: number, rows: number, k: number, n: number,
+  /** The products of one Winograd chunk: out[xi] [rows, n] = A[xi] [rows, k] B[xi] [k, n], one per point. */
+  private winoMatmul(s: WinoScheme, a: number, b: number, out: number, rows: number, k: number, n: number,
     aRowStride: number, aColStride: number, aBatchStride: number, bBatchStride: number): void {
-    const all = 16 * rows;
+    const all = s.points * rows;
     const slabs = Math.min(this.slabs(all, all * k * n), Math.ceil(all / 8));
     const scratch = k * n >= 1 << 16 ? this.alloc(32 * k * slabs) : null;
     try {
-      this.runRows(T_MATMUL, [a, b, out, 16, rows, k, n, aRowStride, aColStride, aBatchStride, bBatchStride, scratch ? p(scratch) : 0], all, slabs);
+      this.runRows(T_MATMUL, [a, b, out, s.points, rows, k, n, aRowStride, aColStride, aBatchStride, bBatchStride, scratch ? p(scratch) : 0], all, slabs);
     } finally {
       if (scratch) this.free(scratch);
     }
   }
 
   conv3d(x: Storage, w: Storage, bias: Storage | null, y: Storage, g: ConvGeometry): void {
-    if (this.winograd(g)) {
-      this.winoForward(p(x), p(w), bias ? p(bias) : 0, p(y), g);
+    const wino = this.winograd(g);
+    if (wino) {
+      this.winoForward(wino, p(x), p(w), bias ? p(bias) : 0, p(y), g);
       return;
     }
     const rows = g.n * g.od * g.oh;
@@ -487,7 +509,8 @@ export class WasmBackend implements Backend {
           n: g.n, d: g.od, h: g.oh, w: g.ow, cin: g.cout, kd: g.kd, kh: g.kh, kw: g.kw, cout: g.cin, sd: 1, sh: 1, sw: 1,
           pd: g.kd - 1 - g.pd, ph: g.kh - 1 - g.ph, pw: g.kw - 1 - g.pw, od: g.d, oh: g.h, ow: g.w,
         };
-        if (this.winograd(adj)) this.winoForward(p(dy), p(wt), 0, p(dx), adj);
+        const wino = this.winograd(adj);
+        if (wino) this.winoForward(wino, p(dy), p(wt), 0, p(dx), adj);
         else this.runRows(T_CONV, [p(dy), p(wt), 0, p(dx), this.conv(adj)], rows, this.slabs(rows, convFlops(g) / 2));
       } finally {
         this.free(wt);
@@ -497,21 +520,23 @@ export class WasmBackend implements Backend {
     this.runRows(T_CONV_BI, [p(dy), p(w), p(dx), this.conv(g)], rows, this.slabs(rows, convFlops(g) / 2));
   }
   conv3dBackwardWeight(x: Storage, dy: Storage, dw: Storage, g: ConvGeometry): void {
-    if (this.winograd(g)) {
-      // dW = G^T [sum over tiles of (A e A^T) (.) (B^T d B)] G: per chunk, 16 products [cin, T] x [T, cout]
-      // (each output row sums over every tile of the chunk on one thread), the chunks added in order.
-      const { th, tw, rows, perChunk } = this.winoChunks(g, Math.max(g.cin, g.cout));
-      const v = this.alloc(64 * winoRows(perChunk * tw) * g.cin), e = this.alloc(64 * winoRows(perChunk * tw) * g.cout);
-      const mw = this.alloc(64 * g.cin * g.cout);
+    const wino = this.winograd(g);
+    if (wino) {
+      // dW = G^T [sum over tiles of (A e A^T) (.) (B^T d B)] G: per chunk, one product [cin, T] x [T, cout]
+      // per point (each output row sums over every tile of the chunk on one thread), the chunks added in order.
+      const s = wino, P = 4 * s.points;
+      const { th, tw, rows, perChunk } = this.winoChunks(g, s, Math.max(g.cin, g.cout));
+      const v = this.alloc(P * winoRows(perChunk * tw) * g.cin), e = this.alloc(P * winoRows(perChunk * tw) * g.cout);
+      const mw = this.alloc(P * g.cin * g.cout);
       try {
         for (let base = 0; base < rows; base += perChunk) {
           const nr = Math.min(perChunk, rows - base), T = winoRows(nr * tw);
-          const tslabs = this.slabs(nr, 64 * T * (g.cin + g.cout));
-          this.runRows(T_WINO_IN, [p(x), p(v), g.h, g.w, g.cin, g.ph, g.pw, th, tw, base, T], nr, tslabs);
-          this.runRows(T_WINO_GOUT, [p(dy), p(e), g.oh, g.ow, g.cout, th, tw, base, T], nr, tslabs);
+          const tslabs = this.slabs(nr, 4 * s.points * T * (g.cin + g.cout));
+          this.runRows(s.tIn, [p(x), p(v), g.h, g.w, g.cin, g.ph, g.pw, th, tw, base, T], nr, tslabs);
+          this.runRows(s.tGradOut, [p(dy), p(e), g.oh, g.ow, g.cout, th, tw, base, T], nr, tslabs);
           // The sum runs over the chunk's nr * tw tiles only (row T - 1 may be the unwritten spare).
-          this.winoMatmul(p(v), p(e), p(mw), g.cin, nr * tw, g.cout, 1, g.cin, T * g.cin, T * g.cout);
-          this.k.winoWeightOut(p(mw), p(dw), g.cin, g.cout, base === 0 ? 0 : 1);
+          this.winoMatmul(s, p(v), p(e), p(mw), g.cin, nr * tw, g.cout, 1, g.cin, T * g.cin, T * g.cout);
+          this.k[s.weightOut](p(mw), p(dw), g.cin, g.cout, base === 0 ? 0 : 1);
         }
       } finally {
         this.free(v); this.free(e); this.free(mw);
