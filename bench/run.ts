@@ -609,7 +609,7 @@ function report(machine: Record<string, unknown>, peak: number, peakFrom: string
     }
   }
   L.push('');
-  L.push('Unit: conv and matmul GFLOP/s count 2 FLOPs per multiply-add (borders included); the U-Net steps count the FLOPs of every convolution of the step (forward, input and weight gradients) over the whole step time; warp and NCC count output voxels. Where `wasm` runs a convolution as Winograd (the conv2d cases, the 2D U-Net step) the rate still counts the direct convolution's FLOPs: an effective rate, comparable with every other engine's.');
+  L.push('Unit: conv and matmul GFLOP/s count 2 FLOPs per multiply-add (borders included); the U-Net steps count the FLOPs of every convolution of the step (forward, input and weight gradients) over the whole step time; warp and NCC count output voxels. Where `wasm` runs a convolution as Winograd (the conv2d cases, the 2D U-Net step) the rate still counts the FLOPs of the direct convolution: an effective rate, comparable with the other engines.');
   if (checks.length) {
     L.push('');
     L.push(`Same inputs, same outputs: largest |peer - wasm| / max|wasm| per case: ${checks.map((k) => `${k.case} ${k.engine} ${k.maxRelDiff.toExponential(1)}`).join('; ')}.`);
