@@ -5,22 +5,24 @@ import { fmadd } from './fma';
 
 export function matmul(a: usize, b: usize, out: usize, batch: i32, m: i32, k: i32, n: i32,
   aRowStride: i32, aColStride: i32, aBatchStride: i32, bBatchStride: i32): void {
-  matmulRows(a, b, out, batch, m, k, n, aRowStride, aColStride, aBatchStride, bBatchStride, 0, 0, batch * m, 0);
+  matmulRows(a, b, out, batch, m, k, n, aRowStride, aColStride, aBatchStride, bBatchStride, m * n, 0, 0, 0, batch * m, 0);
 }
 
 /**
  * Output rows [r0, r1) of the flattened (batch, m) axis: the unit a thread takes (threads.ts).
+ * Product bi is written at out + bi * cBatchStride (m * n: packed), added to what is there with acc != 0.
  * `scratch` (0: none) holds k * 8 f32 per slab, at scratch + slab * k * 32: each k x 8 strip of B is
  * packed there once and read contiguously by every row block.
  */
 export function matmulRows(a: usize, b: usize, out: usize, batch: i32, m: i32, k: i32, n: i32,
-  aRowStride: i32, aColStride: i32, aBatchStride: i32, bBatchStride: i32, scratch: usize, r0: i32, r1: i32, slab: i32): void {
+  aRowStride: i32, aColStride: i32, aBatchStride: i32, bBatchStride: i32, cBatchStride: i32, acc: i32,
+  scratch: usize, r0: i32, r1: i32, slab: i32): void {
   const P = scratch != 0 ? scratch + <usize>slab * <usize>k * 32 : 0;
   for (let bi = r0 / m; bi * m < r1; bi++) {
     const A = a + (<usize>(bi * aBatchStride) << 2);
     const B = b + (<usize>(bi * bBatchStride) << 2);
-    const C = out + (<usize>(bi * m * n) << 2);
-    matmulOne(A, B, C, max<i32>(0, r0 - bi * m), min<i32>(m, r1 - bi * m), k, n, aRowStride, aColStride, P);
+    const C = out + (<usize>bi * <usize>cBatchStride << 2);
+    matmulOne(A, B, C, max<i32>(0, r0 - bi * m), min<i32>(m, r1 - bi * m), k, n, aRowStride, aColStride, P, acc != 0);
   }
 }
 
@@ -28,8 +30,8 @@ export function matmulRows(a: usize, b: usize, out: usize, batch: i32, m: i32, k
   return load<f32>(A + (<usize>(i * rs + p * cs) << 2));
 }
 
-// Rows [i0, m) of one product.
-function matmulOne(A: usize, B: usize, C: usize, i0: i32, m: i32, k: i32, n: i32, rs: i32, cs: i32, P: usize): void {
+// Rows [i0, m) of one product (added to C with acc).
+function matmulOne(A: usize, B: usize, C: usize, i0: i32, m: i32, k: i32, n: i32, rs: i32, cs: i32, P: usize, acc: bool): void {
   const n8 = n & ~7;
   const m4 = i0 + ((m - i0) & ~3);
   // Column strip outside, row blocks inside: one k x 8 strip of B is reused by every row block. It is
@@ -49,8 +51,13 @@ function matmulOne(A: usize, B: usize, C: usize, i0: i32, m: i32, k: i32, n: i32
       Bj = P;
     }
     for (let i = i0; i < m4; i += 4) {
+      const r0 = C + (<usize>(i * n + j) << 2), r1 = r0 + (<usize>n << 2), r2 = r1 + (<usize>n << 2), r3 = r2 + (<usize>n << 2);
       let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c10 = f32x4.splat(0), c11 = f32x4.splat(0);
       let c20 = f32x4.splat(0), c21 = f32x4.splat(0), c30 = f32x4.splat(0), c31 = f32x4.splat(0);
+      if (acc) {
+        c00 = v128.load(r0); c01 = v128.load(r0, 16); c10 = v128.load(r1); c11 = v128.load(r1, 16);
+        c20 = v128.load(r2); c21 = v128.load(r2, 16); c30 = v128.load(r3); c31 = v128.load(r3, 16);
+      }
       // Pointer walks (A row i at column p, B strip row p); splats straight from memory.
       let pa = A + <usize>i * rsb, brow = Bj;
       for (let p = 0; p < k; p++) {
@@ -63,7 +70,6 @@ function matmulOne(A: usize, B: usize, C: usize, i0: i32, m: i32, k: i32, n: i32
         c30 = fmadd(a3, b0, c30); c31 = fmadd(a3, b1, c31);
         pa += csb; brow += bs;
       }
-      const r0 = C + (<usize>(i * n + j) << 2), r1 = r0 + (<usize>n << 2), r2 = r1 + (<usize>n << 2), r3 = r2 + (<usize>n << 2);
       v128.store(r0, c00); v128.store(r0, c01, 16);
       v128.store(r1, c10); v128.store(r1, c11, 16);
       v128.store(r2, c20); v128.store(r2, c21, 16);
@@ -73,16 +79,17 @@ function matmulOne(A: usize, B: usize, C: usize, i0: i32, m: i32, k: i32, n: i32
   for (let i = i0; i < m4; i += 4) {
     for (let j = n8; j < n; j++) {
       for (let r = 0; r < 4; r++) {
-        let s: f32 = 0;
+        const cp = C + (<usize>((i + r) * n + j) << 2);
+        let s: f32 = acc ? load<f32>(cp) : 0;
         for (let p = 0; p < k; p++) s += aAt(A, i + r, p, rs, cs) * load<f32>(B + (<usize>(p * n + j) << 2));
-        store<f32>(C + (<usize>((i + r) * n + j) << 2), s);
+        store<f32>(cp, s);
       }
     }
   }
   let i = m4;
   for (; i < m; i++) {
     const row = C + (<usize>(i * n) << 2);
-    for (let j = 0; j < n; j++) store<f32>(row + (<usize>j << 2), 0);
+    if (!acc) for (let j = 0; j < n; j++) store<f32>(row + (<usize>j << 2), 0);
     for (let p = 0; p < k; p++) {
       const av = aAt(A, i, p, rs, cs);
       const a4 = f32x4.splat(av);

@@ -3,6 +3,8 @@
 // file only moves tiles in and out of the Winograd domain. Lavin & Gray, "Fast Algorithms for
 // Convolutional Neural Networks" (2016): per 2x2 output tile and (ci, co) pair, 16 multiplies instead of
 // 36; per 4x4 tile, 36 instead of 144 (the second half of this file; the backend picks, backend.ts).
+// A kernel of depth kd > 1 is kd of these in-plane convolutions summed over depth (backend.ts
+// winoForward3d): the transforms below work plane by plane and never see the depth.
 //
 //   forward        Y_t = A^T [ (G g G^T) (.) (B^T d_t B) ] A           d_t: the tile's 4x4 input patch
 //   weight grad    dW  = G^T [ sum_t (A e_t A^T) (.) (B^T d_t B) ] G     e_t: the tile's 2x2 output grad

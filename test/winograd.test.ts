@@ -8,34 +8,44 @@ import { parseConvAlgorithm } from '../src/backend/wasm/workers.js';
 import { checkGrad, randData, t, weightedSumRef } from './harness.js';
 import { conv3dRef, convPadding } from './reference/conv.js';
 
-type Case = { x: [number, number, number, number, number]; cout: number; padding: 'same' | 'valid'; bias: boolean };
+type Case = { x: [number, number, number, number, number]; cout: number; padding: 'same' | 'valid'; bias: boolean; kd?: number };
 const cases: Case[] = [
   { x: [1, 1, 6, 6, 4], cout: 4, padding: 'same', bias: true },       // one plane, even sizes
   { x: [2, 1, 7, 9, 8], cout: 12, padding: 'same', bias: true },      // batch 2, odd sizes: half tiles on both axes
   { x: [1, 3, 5, 4, 8], cout: 4, padding: 'valid', bias: false },     // depth slices (kd = 1); valid: the input gradient runs with padding 2
   { x: [1, 1, 3, 3, 4], cout: 8, padding: 'valid', bias: true },      // a 1 x 1 output: one tile, three quarters outside
   { x: [2, 1, 40, 64, 64], cout: 16, padding: 'same', bias: true },   // several chunks of tile rows (1 MiB Winograd buffers)
+  { x: [2, 5, 7, 9, 8], cout: 12, padding: 'same', bias: true, kd: 3 }, // 3D: in-plane Winograd summed over the depth taps
+  { x: [1, 6, 9, 10, 4], cout: 8, padding: 'valid', bias: false, kd: 3 },
+  { x: [1, 4, 6, 5, 4], cout: 4, padding: 'same', bias: true, kd: 5 },  // depth taps reaching past both ends
 ];
 
-/** Float64 gradients of sum(r * conv(x, w)) for a [1, 3, 3] kernel: dx and dw. */
-function gradsRef(x: Float64Array, xs: number[], w: Float64Array, cout: number, r: Float64Array, padding: 'same' | 'valid') {
+/** Float64 gradients of sum(r * conv(x, w)) for a [kd, 3, 3] kernel, stride 1: dx and dw. */
+function gradsRef(x: Float64Array, xs: number[], w: Float64Array, kd: number, cout: number, r: Float64Array, padding: 'same' | 'valid') {
   const [n, d, h, wd, cin] = xs as [number, number, number, number, number];
-  const H = convPadding(h, 3, 1, padding), W = convPadding(wd, 3, 1, padding);
+  const D = convPadding(d, kd, 1, padding), H = convPadding(h, 3, 1, padding), W = convPadding(wd, 3, 1, padding);
   const dx = new Float64Array(x.length), dw = new Float64Array(w.length);
-  for (let p = 0; p < n * d; p++) {
-    for (let oy = 0; oy < H.out; oy++) {
-      for (let ox = 0; ox < W.out; ox++) {
-        for (let ky = 0; ky < 3; ky++) {
-          const iy = oy + ky - H.before;
-          if (iy < 0 || iy >= h) continue;
-          for (let kx = 0; kx < 3; kx++) {
-            const ix = ox + kx - W.before;
-            if (ix < 0 || ix >= wd) continue;
-            const xo = ((p * h + iy) * wd + ix) * cin, ro = ((p * H.out + oy) * W.out + ox) * cout, wo = (ky * 3 + kx) * cin * cout;
-            for (let ci = 0; ci < cin; ci++) {
-              for (let co = 0; co < cout; co++) {
-                dx[xo + ci]! += r[ro + co]! * w[wo + ci * cout + co]!;
-                dw[wo + ci * cout + co]! += r[ro + co]! * x[xo + ci]!;
+  for (let b = 0; b < n; b++) {
+    for (let oz = 0; oz < D.out; oz++) {
+      for (let oy = 0; oy < H.out; oy++) {
+        for (let ox = 0; ox < W.out; ox++) {
+          const ro = (((b * D.out + oz) * H.out + oy) * W.out + ox) * cout;
+          for (let kz = 0; kz < kd; kz++) {
+            const iz = oz + kz - D.before;
+            if (iz < 0 || iz >= d) continue;
+            for (let ky = 0; ky < 3; ky++) {
+              const iy = oy + ky - H.before;
+              if (iy < 0 || iy >= h) continue;
+              for (let kx = 0; kx < 3; kx++) {
+                const ix = ox + kx - W.before;
+                if (ix < 0 || ix >= wd) continue;
+                const xo = (((b * d + iz) * h + iy) * wd + ix) * cin, wo = ((kz * 3 + ky) * 3 + kx) * cin * cout;
+                for (let ci = 0; ci < cin; ci++) {
+                  for (let co = 0; co < cout; co++) {
+                    dx[xo + ci]! += r[ro + co]! * w[wo + ci * cout + co]!;
+                    dw[wo + ci * cout + co]! += r[ro + co]! * x[xo + ci]!;
+                  }
+                }
               }
             }
           }
@@ -59,7 +69,7 @@ function expectScaled(got: ArrayLike<number>, want: ArrayLike<number>, tol: numb
 }
 
 async function convAndGrads(c: Case, x: Float64Array, w: Float64Array, b: Float64Array, r: Float64Array, yShape: number[]) {
-  const wShape = [1, 3, 3, c.x[4], c.cout];
+  const wShape = [c.kd ?? 1, 3, 3, c.x[4], c.cout];
   const tx = t(x, c.x), tw = t(w, wShape), tb = c.bias ? t(b, [c.cout]) : null, tr = t(r, yShape);
   const y = bw.conv3d(tx, tw, tb, { padding: c.padding });
   const { value, grads } = bw.valueAndGrads(() => bw.sum(bw.mul(bw.conv3d(tx, tw, tb, { padding: c.padding }), tr)), [tx, tw]);
@@ -72,10 +82,11 @@ describe('Winograd F(2x2, 3x3) convolutions (wasm)', () => {
   afterAll(async () => { await bw.setBackend('wasm'); });
 
   for (const [k, c] of cases.entries()) for (const tile of [2, 4] as const) {
-    it(`F(${tile}x${tile}, 3x3), x ${JSON.stringify(c.x)} -> ${c.cout} channels, ${c.padding}: forward and both gradients against float64, finite differences`, async () => {
+    it(`F(${tile}x${tile}, 3x3), x ${JSON.stringify(c.x)} -> ${c.cout} channels, kernel depth ${c.kd ?? 1}, ${c.padding}: forward and both gradients against float64, finite differences`, async () => {
       await bw.setBackend('wasm', { wasm: { conv: 'winograd', winogradTile: tile, threads: 1 } });
       expect(bw.getBackend().info().conv).toBe('winograd');
-      const wShape = [1, 3, 3, c.x[4], c.cout];
+      const kd = c.kd ?? 1;
+      const wShape = [kd, 3, 3, c.x[4], c.cout];
       const x = randData(c.x, 100 + k), w = randData(wShape, 200 + k, -0.5, 0.5), b = randData([c.cout], 300 + k);
       const ref = conv3dRef(x, c.x, w, wShape, c.bias ? b : null, [1, 1, 1], c.padding);
       const r = randData(ref.shape, 400 + k);
@@ -85,7 +96,7 @@ describe('Winograd F(2x2, 3x3) convolutions (wasm)', () => {
       // 8 make it ~10x F(2x2)'s; the direct kernel here is ~1e-7).
       const tol = tile === 2 ? 3e-6 : 3e-5;
       expectScaled(got.y, ref.y, tol, 'y');
-      const g = gradsRef(x, c.x, w, c.cout, r, c.padding);
+      const g = gradsRef(x, c.x, w, kd, c.cout, r, c.padding);
       expectScaled(got.dx, g.dx, tol, 'dx');
       expectScaled(got.dw, g.dw, tol, 'dw');
       if (x.length <= 2000) {
@@ -108,6 +119,18 @@ describe('Winograd F(2x2, 3x3) convolutions (wasm)', () => {
       runs.push(await convAndGrads(c, x, w, b, r, [c.x[0], c.x[1], c.x[2], c.x[3], c.cout]));
     }
     for (const key of ['y', 'dx', 'dw'] as const) expect(Array.from(runs[1]![key]), key).toEqual(Array.from(runs[0]![key]));
+  });
+
+  it('3D: several chunks of planes (halo planes transformed twice) give the direct kernel\'s outputs and gradients', async () => {
+    // 64 x 64 planes of 64 channels, F(4x4): 2.4 MB of Winograd buffer per plane, 16 MB chunks of 5 output planes.
+    const c: Case = { x: [1, 10, 64, 64, 64], cout: 64, padding: 'same', bias: true, kd: 3 };
+    const wShape = [3, 3, 3, 64, 64];
+    const x = randData(c.x, 7), w = randData(wShape, 8, -0.05, 0.05), b = randData([64], 9), r = randData([1, 10, 64, 64, 64], 10);
+    await bw.setBackend('wasm', { wasm: { conv: 'direct', threads: 1 } });
+    const want = await convAndGrads(c, x, w, b, r, [1, 10, 64, 64, 64]);
+    await bw.setBackend('wasm', { wasm: { conv: 'winograd', winogradTile: 4, threads: 1 } });
+    const got = await convAndGrads(c, x, w, b, r, [1, 10, 64, 64, 64]);
+    for (const key of ['y', 'dx', 'dw'] as const) expectScaled(got[key], want[key], 3e-5, key);
   });
 
   it("'auto' runs Winograd from 16 channels (multiples of 4), F(4x4) given enough tiles, the direct kernel below or for other kernels", async () => {

@@ -47,7 +47,8 @@ interface Kernels {
   warpBackwardRows(x: Ptr, flow: Ptr, dy: Ptr, dx: Ptr, dflow: Ptr, n: number, d: number, h: number, w: number, c: number,
     r0: number, r1: number, part: number): void;
   matmulRows(a: Ptr, b: Ptr, out: Ptr, batch: number, m: number, k: number, n: number, aRowStride: number,
-    aColStride: number, aBatchStride: number, bBatchStride: number, scratch: Ptr, r0: number, r1: number, slab: number): void;
+    aColStride: number, aBatchStride: number, bBatchStride: number, cBatchStride: number, acc: number, scratch: Ptr,
+    r0: number, r1: number, slab: number): void;
   conv3dBackwardInput(dy: Ptr, w: Ptr, dx: Ptr, geom: Ptr): void;
   conv3dBackwardWeight(x: Ptr, dy: Ptr, dw: Ptr, geom: Ptr): void;
   winoInputRows(x: Ptr, v: Ptr, h: number, w: number, c: number, ph: number, pw: number, th: number, tw: number,
@@ -114,6 +115,10 @@ const WINOGRAD_MIN_CHANNELS = 16;
 /** Bytes of each Winograd-domain buffer (16 matrices of tiles x channels); larger convolutions run in
  *  chunks of tile rows, a count fixed by the shape, never by the thread count. */
 const WINOGRAD_CHUNK_BYTES = 1024 * 1024;
+/** Bytes of each Winograd-domain buffer of a kd > 1 convolution: whole planes (at least kd of them, then
+ *  beyond this), since every plane is read by kd output planes; the kd - 1 extra input planes per chunk are
+ *  transformed twice. */
+const WINOGRAD_PLANES_BYTES = 16 * 1024 * 1024;
 /**
  * F(4x4, 3x3) when its tile count is at least this many times the widest channel count, else F(2x2, 3x3):
  * with few tiles its 36 filter matrices (2.25x F(2x2)'s) are read for few rows each, and partial tiles at
@@ -129,7 +134,7 @@ export interface WasmBackendOptions {
   /** Use the relaxed-SIMD (FMA) build where the runtime validates it; default true. */
   relaxedSimd?: boolean;
   /**
-   * 3x3 stride-1 convolutions over (H, W) with channel counts that are multiples of 4: 'auto' (default,
+   * Stride-1 convolutions with a 3x3 in-plane kernel (any depth) and channel counts that are multiples of 4: 'auto' (default,
    * else BLENDWARP_CONV) runs Winograd (F(4x4, 3x3) or F(2x2, 3x3)) from 16 channels up, 'winograd' wherever it applies,
    * 'direct' never. The algorithms agree to float rounding, not bit for bit.
    */
@@ -422,7 +427,7 @@ export class WasmBackend implements Backend {
     // Per slab: one packed k x 8 strip of B (linalg.ts), worth it once B outgrows the L2 cache.
     const scratch = k * n >= 1 << 16 ? this.alloc(32 * k * slabs) : null;
     try {
-      this.runRows(T_MATMUL, [p(a), bp, p(out), batch, m, k, n, transA ? 1 : k, transA ? m : 1, aBatchStride, bBatchStride,
+      this.runRows(T_MATMUL, [p(a), bp, p(out), batch, m, k, n, transA ? 1 : k, transA ? m : 1, aBatchStride, bBatchStride, m * n, 0,
         scratch ? p(scratch) : 0], rows, slabs);
     } finally {
       if (scratch) this.free(scratch);
@@ -439,7 +444,8 @@ export class WasmBackend implements Backend {
   /** The Winograd scheme a convolution runs with (assembly/winograd.ts), or null: the direct kernel. */
   private winograd(g: ConvGeometry): WinoScheme | null {
     if (this.convAlgorithm === 'direct') return null;
-    const fits = g.kd === 1 && g.pd === 0 && g.sd === 1 && g.kh === 3 && g.kw === 3 && g.sh === 1 && g.sw === 1
+    // Any depth kd (stride 1): a kd > 1 kernel is kd in-plane Winograd convolutions summed over depth.
+    const fits = g.sd === 1 && g.pd < g.kd && g.od >= 1 && g.kh === 3 && g.kw === 3 && g.sh === 1 && g.sw === 1
       && g.ph <= 2 && g.pw <= 2 && g.oh >= 1 && g.ow >= 1 && g.cin % 4 === 0 && g.cout % 4 === 0;
     if (!fits) return null;
     if (this.convAlgorithm !== 'winograd' && (g.cin < WINOGRAD_MIN_CHANNELS || g.cout < WINOGRAD_MIN_CHANNELS)) return null;
@@ -454,8 +460,101 @@ export class WasmBackend implements Backend {
     return { th, tw, rows, perChunk: Math.max(1, Math.min(rows, Math.floor(WINOGRAD_CHUNK_BYTES / (4 * s.points * (tw + 1) * c)))) };
   }
 
-  /** y = conv(x, w) + bias by Winograd; w [3, 3, cin, cout] (already flipped for an input gradient). */
+  /**
+   * Chunks of a depth-kd Winograd convolution: runs of output planes of one batch item, with the input
+   * planes they read (kd - 1 more), sized by WINOGRAD_PLANES_BYTES for the widest Winograd buffer.
+   */
+  private winoPlaneChunks(g: ConvGeometry, s: WinoScheme): { b: number; z0: number; z1: number; i0: number; i1: number }[] {
+    const tpp = Math.ceil(g.oh / s.m) * Math.ceil(g.ow / s.m);
+    const perPlane = 4 * s.points * tpp * Math.max(g.cin, g.cout);
+    const outPlanes = Math.max(1, Math.floor(WINOGRAD_PLANES_BYTES / perPlane) - (g.kd - 1));
+    const out: { b: number; z0: number; z1: number; i0: number; i1: number }[] = [];
+    for (let b = 0; b < g.n; b++) {
+      for (let z0 = 0; z0 < g.od; z0 += outPlanes) {
+        const z1 = Math.min(g.od, z0 + outPlanes);
+        out.push({ b, z0, z1, i0: Math.max(0, z0 - g.pd), i1: Math.min(g.d, z1 - 1 - g.pd + g.kd) });
+      }
+    }
+    return out;
+  }
+
+  /**
+   * y = conv(x, w) + bias for kd > 1: per chunk of output planes, the input planes to the Winograd domain
+   * once, then per depth tap kz one product per point (output plane z reads input plane z + kz - pd: a
+   * whole-plane shift, so every tap is one contiguous product, added up in M), then M back.
+   */
+  private winoForward3d(s: WinoScheme, x: number, w: number, bias: number, y: number, g: ConvGeometry): void {
+    const th = Math.ceil(g.oh / s.m), tw = Math.ceil(g.ow / s.m), tpp = th * tw, P = 4 * s.points;
+    const chunks = this.winoPlaneChunks(g, s);
+    const maxIn = Math.max(...chunks.map((c) => c.i1 - c.i0)), maxOut = Math.max(...chunks.map((c) => c.z1 - c.z0));
+    const tap = g.kh * g.kw * g.cin * g.cout;
+    const u = this.alloc(P * g.kd * g.cin * g.cout);
+    const v = this.alloc(P * winoRows(maxIn * tpp) * g.cin), m = this.alloc(P * winoRows(maxOut * tpp) * g.cout);
+    try {
+      for (let kz = 0; kz < g.kd; kz++) this.k[s.filter](w + 4 * kz * tap, p(u) + P * kz * g.cin * g.cout, g.cin, g.cout);
+      for (const c of chunks) {
+        const Tin = winoRows((c.i1 - c.i0) * tpp), Tout = winoRows((c.z1 - c.z0) * tpp);
+        const inRows = (c.i1 - c.i0) * th, outRows = (c.z1 - c.z0) * th;
+        this.runRows(s.tIn, [x, p(v), g.h, g.w, g.cin, g.ph, g.pw, th, tw, (c.b * g.d + c.i0) * th, Tin], inRows,
+          this.slabs(inRows, 4 * s.points * Tin * g.cin));
+        // Taps in an order that starts with one covering every output plane of the chunk (then the
+        // first product overwrites M); without one, M starts from zero.
+        const taps = Array.from({ length: g.kd }, (_, kz) => kz);
+        const covers = (kz: number) => Math.max(c.z0, g.pd - kz) === c.z0 && Math.min(c.z1, g.d + g.pd - kz) === c.z1;
+        const first = taps.find(covers);
+        if (first === undefined) this.k.fill32(p(m), s.points * Tout * g.cout, 0);
+        else taps.unshift(...taps.splice(first, 1));
+        taps.forEach((kz, i) => {
+          const zs = Math.max(c.z0, g.pd - kz), ze = Math.min(c.z1, g.d + g.pd - kz);
+          if (ze <= zs) return;
+          this.winoMatmul(s, p(v) + 4 * (zs + kz - g.pd - c.i0) * tpp * g.cin, p(u) + P * kz * g.cin * g.cout,
+            p(m) + 4 * (zs - c.z0) * tpp * g.cout, (ze - zs) * tpp, g.cin, g.cout, g.cin, 1, Tin * g.cin, g.cin * g.cout,
+            Tout * g.cout, first === undefined || i > 0 ? 1 : 0);
+        });
+        this.runRows(s.tOut, [p(m), y, bias, g.oh, g.ow, g.cout, th, tw, (c.b * g.od + c.z0) * th, Tout], outRows,
+          this.slabs(outRows, 4 * s.points * Tout * g.cout));
+      }
+    } finally {
+      this.free(u); this.free(v); this.free(m);
+    }
+  }
+
+  /** dw for kd > 1: per chunk and depth tap kz, one product per point summed over the chunk's tiles of every plane pair (z + kz - pd, z). */
+  private winoWeightGrad3d(s: WinoScheme, x: number, dy: number, dw: number, g: ConvGeometry): void {
+    const th = Math.ceil(g.oh / s.m), tw = Math.ceil(g.ow / s.m), tpp = th * tw, P = 4 * s.points;
+    const chunks = this.winoPlaneChunks(g, s);
+    const maxIn = Math.max(...chunks.map((c) => c.i1 - c.i0)), maxOut = Math.max(...chunks.map((c) => c.z1 - c.z0));
+    const tap = g.kh * g.kw * g.cin * g.cout;
+    const v = this.alloc(P * winoRows(maxIn * tpp) * g.cin), e = this.alloc(P * winoRows(maxOut * tpp) * g.cout);
+    const mw = this.alloc(P * g.cin * g.cout);
+    try {
+      this.k.fill32(dw, g.kd * tap, 0);
+      for (const c of chunks) {
+        const Tin = winoRows((c.i1 - c.i0) * tpp), Tout = winoRows((c.z1 - c.z0) * tpp);
+        const inRows = (c.i1 - c.i0) * th, outRows = (c.z1 - c.z0) * th;
+        this.runRows(s.tIn, [x, p(v), g.h, g.w, g.cin, g.ph, g.pw, th, tw, (c.b * g.d + c.i0) * th, Tin], inRows,
+          this.slabs(inRows, 4 * s.points * Tin * g.cin));
+        this.runRows(s.tGradOut, [dy, p(e), g.oh, g.ow, g.cout, th, tw, (c.b * g.od + c.z0) * th, Tout], outRows,
+          this.slabs(outRows, 4 * s.points * Tout * g.cout));
+        for (let kz = 0; kz < g.kd; kz++) {
+          const zs = Math.max(c.z0, g.pd - kz), ze = Math.min(c.z1, g.d + g.pd - kz);
+          if (ze <= zs) continue;
+          this.winoMatmul(s, p(v) + 4 * (zs + kz - g.pd - c.i0) * tpp * g.cin, p(e) + 4 * (zs - c.z0) * tpp * g.cout, p(mw),
+            g.cin, (ze - zs) * tpp, g.cout, 1, g.cin, Tin * g.cin, Tout * g.cout);
+          this.k[s.weightOut](p(mw), dw + 4 * kz * tap, g.cin, g.cout, 1);
+        }
+      }
+    } finally {
+      this.free(v); this.free(e); this.free(mw);
+    }
+  }
+
+  /** y = conv(x, w) + bias by Winograd; w [kd, 3, 3, cin, cout] (already flipped for an input gradient). */
   private winoForward(s: WinoScheme, x: number, w: number, bias: number, y: number, g: ConvGeometry): void {
+    if (g.kd > 1) {
+      this.winoForward3d(s, x, w, bias, y, g);
+      return;
+    }
     const { th, tw, rows, perChunk } = this.winoChunks(g, s, Math.max(g.cin, g.cout));
     const P = 4 * s.points;
     const u = this.alloc(P * g.cin * g.cout);
@@ -476,12 +575,13 @@ export class WasmBackend implements Backend {
 
   /** The products of one Winograd chunk: out[xi] [rows, n] = A[xi] [rows, k] B[xi] [k, n], one per point. */
   private winoMatmul(s: WinoScheme, a: number, b: number, out: number, rows: number, k: number, n: number,
-    aRowStride: number, aColStride: number, aBatchStride: number, bBatchStride: number): void {
+    aRowStride: number, aColStride: number, aBatchStride: number, bBatchStride: number, cBatchStride = rows * n, acc = 0): void {
     const all = s.points * rows;
     const slabs = Math.min(this.slabs(all, all * k * n), Math.ceil(all / 8));
     const scratch = k * n >= 1 << 16 ? this.alloc(32 * k * slabs) : null;
     try {
-      this.runRows(T_MATMUL, [a, b, out, s.points, rows, k, n, aRowStride, aColStride, aBatchStride, bBatchStride, scratch ? p(scratch) : 0], all, slabs);
+      this.runRows(T_MATMUL, [a, b, out, s.points, rows, k, n, aRowStride, aColStride, aBatchStride, bBatchStride, cBatchStride, acc,
+        scratch ? p(scratch) : 0], all, slabs);
     } finally {
       if (scratch) this.free(scratch);
     }
@@ -521,6 +621,10 @@ export class WasmBackend implements Backend {
   }
   conv3dBackwardWeight(x: Storage, dy: Storage, dw: Storage, g: ConvGeometry): void {
     const wino = this.winograd(g);
+    if (wino && g.kd > 1) {
+      this.winoWeightGrad3d(wino, p(x), p(dy), p(dw), g);
+      return;
+    }
     if (wino) {
       // dW = G^T [sum over tiles of (A e A^T) (.) (B^T d B)] G: per chunk, one product [cin, T] x [T, cout]
       // per point (each output row sums over every tile of the chunk on one thread), the chunks added in order.
