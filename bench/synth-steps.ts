@@ -2,8 +2,9 @@
 // the process) and wall seconds per training step (forward + backward + Adam) of the `paper`
 // networks on the OASIS-2D grid, compared in the same run with the grid padded to a multiple of 64
 // (192 x 192, before) and the one-conv segmenter (before). Ratios, not absolute times, are the result.
-// With --conv-compare: the SPEC networks at 192 x 160 and 96 x 80 (2 mm), each timed with the wasm
-// backend's direct convolutions and with Winograd F(2x2, 3x3) (conv 'auto'), alternating, in one run.
+// With --conv-compare: the SPEC networks at 192 x 160 and 96 x 80 (2 mm) and the 3D segmenter on a
+// 56 x 48 x 40 grid, each timed with the wasm backend's direct convolutions and with Winograd (conv
+// 'auto'), alternating, in one run.
 //   node dist/bench/synth-steps.js [--steps N] [--threads N] [--conv-compare]
 import { parseArgs } from 'node:util';
 import { setBackend } from '../src/index.js';
@@ -77,6 +78,25 @@ if (values['conv-compare']) {
       const d = best['direct']!, a = best['auto']!;
       console.log(`| ${net.name} | ${h} x ${w} | ${d.cpu.toFixed(3)} | ${a.cpu.toFixed(3)} | ${(d.cpu / a.cpu).toFixed(2)}x | ${d.wall.toFixed(3)} | ${a.wall.toFixed(3)} |`);
     }
+  }
+  // The 3D SPEC segmenter on a quarter of the 2 mm brain grid (56 x 48 x 40 of 112 x 96 x 80), one volume.
+  {
+    const [d3, h3, w3] = [56, 48, 40];
+    const best: Record<string, { cpu: number; wall: number }> = {};
+    for (let rep = 0; rep < 2; rep++) {
+      for (const conv of ['direct', 'auto'] as const) {
+        await setBackend('wasm', { wasm: { conv } });
+        const x = tensor(Float32Array.from({ length: d3 * h3 * w3 }, (_, i) => ((i * 7919) % 1000) / 1000), [1, d3, h3, w3, 1]);
+        const l = tensor(Int32Array.from({ length: d3 * h3 * w3 }, (_, i) => ((i * 31) >> 6) % 24), [1, d3, h3, w3, 1], 'i32');
+        const m = new Segmenter(c.segmenter, 3, 25, new Rng(1));
+        const r = await perStep(m.params, () => m.loss(x, l));
+        x.dispose(); l.dispose();
+        const b = best[conv];
+        if (!b || r.cpu < b.cpu) best[conv] = r;
+      }
+    }
+    const d = best['direct']!, a = best['auto']!;
+    console.log(`| 3D segmenter (SPEC), 1 volume | ${d3} x ${h3} x ${w3} | ${d.cpu.toFixed(3)} | ${a.cpu.toFixed(3)} | ${(d.cpu / a.cpu).toFixed(2)}x | ${d.wall.toFixed(3)} | ${a.wall.toFixed(3)} |`);
   }
   process.exit(0);
 }

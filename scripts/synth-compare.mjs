@@ -2,6 +2,7 @@
 // Compares the methods of one set of `blendwarp synth run` outputs (A: e.g. a tuned setting) against
 // those of another (B: e.g. the defaults) on the same test subjects (docs/synth-results.md):
 //   node scripts/synth-compare.mjs A1[,A2,...] B1[,B2,...] [B-methods, default: the same name,sas,sas-tt,rand-aug,supervised]
+// (given B-methods: exactly those, each method of A against each; a method is never compared with itself on the same folders).
 // Seeds are matched by position in the lists (A1 with B1, ...). Each subject's Dice (its mean over the
 // labels) is averaged over the seeds of each side, then paired over subjects: mean difference, 95%
 // bootstrap CI and two-sided Wilcoxon signed-rank, the statistics of results.json's `comparisons`.
@@ -24,13 +25,15 @@ const avg = (runs, name) => {
   if (per.some((p) => !p)) return null;
   return per[0].map((_, i) => per.reduce((s, p) => s + p[i], 0) / per.length);
 };
-const bExtra = (bMethodsArg ?? 'sas,sas-tt,rand-aug,supervised').split(',');
+const bList = bMethodsArg ? bMethodsArg.split(',') : null;
+const sameFolders = aArg === bArg;
 console.log(`| a (${A.length} seed${A.length > 1 ? 's' : ''}: ${aArg}) | b (${bArg}) | mean diff | 95% CI | p |`);
 console.log('|---|---|---:|---|---:|');
 for (const m of A[0].methods.map((x) => x.name).filter((n) => n !== 'affine' && n !== 'sas')) {
   const a = avg(A, m);
   if (!a) continue;
-  for (const bn of [...new Set([m, ...bExtra])]) {
+  for (const bn of bList ?? [...new Set([m, 'sas', 'sas-tt', 'rand-aug', 'supervised'])]) {
+    if (sameFolders && bn === m) continue;
     const b = avg(B, bn);
     if (!b) continue;
     const c = pairedComparison(m, a, bn, b);
