@@ -16,7 +16,7 @@ import { MemoryStore } from '../src/io/checkpoint-store.js';
 import { defaultGeometry, encodeNifti, readNifti, type NiftiGeometry } from '../src/io/nifti.js';
 import { decodeSafetensors } from '../src/io/safetensors.js';
 import { phantomData, prepareData, type FileRef } from '../src/synth/data.js';
-import { gridMultiple, presetConfig, SynthPipeline } from '../src/synth/pipeline.js';
+import { gridMultiple, presetConfig, REFINED_CHECKPOINT, SynthPipeline } from '../src/synth/pipeline.js';
 import { CancelledError } from '../src/synth/train.js';
 import { EVAL_LABELS } from '../src/synth/labels.js';
 import { encodeNpy } from '../src/io/npy.js';
@@ -179,6 +179,51 @@ describe('stages: cancellation and resume', () => {
     expect(p2.losses.spatial).toEqual(p3.losses.spatial);
     p3.dispose();
     p2.dispose();
+    expect(bw.memory().liveBuffers - before).toBe(0);
+  });
+});
+
+describe('--refine-steps: the refined fields are saved and reused', () => {
+  it('a cancelled refinement keeps the fields done; a resumed or copied run loads them and equals an uninterrupted one', async () => {
+    const before = bw.memory().liveBuffers;
+    const refine = gpu ? 1 : 3;
+    const config = presetConfig('quick', { steps: gpu ? 2 : 6 });
+    config.spatial.refineSteps = refine;
+    const data = phantomData({ dims: 2, shape: [1, 40, 36], multiple: gridMultiple(config), unlabeled: 3, tests: 1 });
+    type Fields = { phis: bw.Tensor[]; refinedInAtlas: bw.Tensor[] };
+    const fields = async (p: SynthPipeline) => {
+      const f = p as unknown as Fields;
+      return { phis: await Promise.all(f.phis.map((t) => t.data())), inAtlas: await Promise.all(f.refinedInAtlas.map((t) => t.data())) };
+    };
+    const store = new MemoryStore();
+    const abort = new AbortController();
+    const p1 = track(new SynthPipeline(data, config, store, (e) => { if (e.stage === 'refine field 2/3' && e.step === refine) abort.abort(); }));
+    await expect(p1.run('spatial', abort.signal)).rejects.toBeInstanceOf(CancelledError);
+    p1.dispose();
+    const part = decodeSafetensors(store.blobs.get(REFINED_CHECKPOINT)!, 'refined');
+    expect([...part.tensors.keys()].sort()).toEqual(['in_atlas.0', 'in_atlas.1', 'phi.0', 'phi.1']);
+    // Resumed: only the third scan is refined; the fields equal an uninterrupted run's bit for bit.
+    const stages = new Set<string>(), messages: string[] = [];
+    const p2 = track(new SynthPipeline(data, config, store, (e) => { if (e.message) messages.push(e.message); else stages.add(e.stage); }));
+    await p2.run('spatial');
+    expect([...stages].filter((s) => s.startsWith('refine'))).toEqual(['refine field 3/3']);
+    expect(messages).toContain(`loaded from ${REFINED_CHECKPOINT}`);
+    expect(decodeSafetensors(store.blobs.get(REFINED_CHECKPOINT)!, 'refined').tensors.size).toBe(6);
+    const p3 = track(new SynthPipeline(data, config, new MemoryStore()));
+    await p3.run('spatial');
+    const [resumed, straight] = [await fields(p2), await fields(p3)];
+    expect(resumed.phis.length).toBe(3);
+    expect(resumed).toEqual(straight);
+    p2.dispose(); p3.dispose();
+    // Another refinement setting (or other weights or scans): the saved fields are not used.
+    config.spatial.refineSteps = refine + 1;
+    const stages4 = new Set<string>(), messages4: string[] = [];
+    const p4 = track(new SynthPipeline(data, config, store, (e) => { if (e.message) messages4.push(e.message); else stages4.add(e.stage); }));
+    await p4.run('spatial');
+    expect(messages4.join('\n')).toMatch(/made from other weights, scans or steps: refining again/);
+    expect([...stages4].filter((s) => s.startsWith('refine'))).toEqual(['refine field 1/3', 'refine field 2/3', 'refine field 3/3']);
+    expect((await fields(p4)).phis[0]).not.toEqual(straight.phis[0]);
+    p4.dispose();
     expect(bw.memory().liveBuffers - before).toBe(0);
   });
 });

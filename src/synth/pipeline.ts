@@ -16,6 +16,7 @@ import { concat } from '../ops/shape.js';
 import { warp, warpNearest } from '../ops/warp.js';
 import { argmax, sum } from '../ops/reduce.js';
 import type { BlobStore } from '../io/checkpoint-store.js';
+import { decodeSafetensors, encodeSafetensors, type NamedArray } from '../io/safetensors.js';
 import { writeNifti } from '../io/nifti.js';
 import { AppearanceModel, Segmenter, SpatialModel, type AppearanceConfig, type SegmenterConfig, type SpatialConfig } from './models.js';
 import { CancelledError, trainWithCheckpoints, type ProgressFn } from './train.js';
@@ -29,6 +30,9 @@ import { diceTable, montagePng, perLabelSvg, type MethodResult, type SynthResult
 
 export const STAGES = ['spatial', 'appearance', 'synthesize', 'segment', 'evaluate'] as const;
 export type Stage = (typeof STAGES)[number];
+
+/** The --refine-steps fields (and the scans moved into atlas space with them), saved as they are made. */
+export const REFINED_CHECKPOINT = 'checkpoints/refined-fields.safetensors';
 
 // 'sas' is amortised (the trained network as is, the paper's SAS); 'sas-tt' adds the test-time steps
 // (--sas-finetune N > 0) from the same checkpoint.
@@ -173,22 +177,82 @@ export class SynthPipeline {
     if (refine > 0) {
       // The amortised field refined on each unlabeled scan (unsupervised, as SAS's test-time steps)
       // before synthesis; the trained weights come back after each scan.
+      // The refined fields are saved as they come (checkpoints/refined-fields.safetensors, at most
+      // once a minute and after the last scan), tagged with a fingerprint of what they derive from:
+      // a resumed run, or one that copies the spatial checkpoint in (a sweep over the appearance
+      // settings), loads them instead of refining again, and recomputes them when anything differs.
       const saved = await Promise.all(this.spatial.params.list().map((t) => t.data()));
-      this.phis = []; this.refinedInAtlas = [];
+      const key = await this.refineKey(saved, refine);
+      const cached = await this.loadRefined(key);
+      this.phis = cached.phis; this.refinedInAtlas = cached.inAtlas;
+      let savedCount = this.phis.length;
+      let lastSave = Date.now();
       try {
-        for (let i = 0; i < this.ys.length; i++) {
-          if (signal?.aborted) throw new CancelledError('spatial');
+        for (let i = this.phis.length; i < this.ys.length; i++) {
+          if (signal?.aborted) {
+            if (this.phis.length > savedCount) await this.saveRefined(key);
+            throw new CancelledError('spatial');
+          }
           const y = this.ys[i]!;
           await this.fineTuneSpatial(y, refine, `refine field ${i + 1}/${this.ys.length}`);
           this.phis.push(tidy(() => this.spatial!.forwardField(this.x, y)));
           this.refinedInAtlas.push(tidy(() => warp(y, this.spatial!.inverseField(this.x, y))));
           this.restoreSpatial(saved);
+          if (i === this.ys.length - 1 || Date.now() - lastSave > 60_000) {
+            await this.saveRefined(key);
+            lastSave = Date.now(); savedCount = this.phis.length;
+          }
         }
       } finally { this.restoreSpatial(saved); }
     } else {
       this.phis = this.ys.map((y) => tidy(() => this.spatial!.forwardField(this.x, y)));
     }
     this.warpedLabels = this.phis.map((p) => warpNearest(this.lx, p));
+  }
+
+  /**
+   * What refined fields derive from: the trained spatial weights, the refinement steps, the atlas and
+   * every unlabeled scan (FNV-1a over their float32 bits, and the shapes).
+   */
+  private async refineKey(weights: (Float32Array | Int32Array)[], steps: number): Promise<string> {
+    let h = 0x811c9dc5;
+    const mix = (a: Float32Array | Int32Array) => {
+      const u = new Uint32Array(a.buffer, a.byteOffset, a.length);
+      for (let k = 0; k < u.length; k++) h = Math.imul(h ^ u[k]!, 0x01000193) >>> 0;
+    };
+    for (const w of weights) mix(w);
+    mix(await this.x.data());
+    for (const y of this.ys) mix(await y.data());
+    return `${steps}:${this.ys.length}:${this.data.shape.join('x')}:${h.toString(16).padStart(8, '0')}`;
+  }
+
+  private async loadRefined(key: string): Promise<{ phis: Tensor[]; inAtlas: Tensor[] }> {
+    const bytes = await this.store.load(REFINED_CHECKPOINT);
+    if (!bytes) return { phis: [], inAtlas: [] };
+    const { tensors, metadata } = decodeSafetensors(bytes, REFINED_CHECKPOINT);
+    if (metadata.key !== key) {
+      this.progress('refine field', 0, this.ys.length, `${REFINED_CHECKPOINT} was made from other weights, scans or steps: refining again`);
+      return { phis: [], inAtlas: [] };
+    }
+    const phis: Tensor[] = [], inAtlas: Tensor[] = [];
+    for (let i = 0; ; i++) {
+      const p = tensors.get(`phi.${i}`), a = tensors.get(`in_atlas.${i}`);
+      if (!p || !a) break;
+      phis.push(tensor(p.data as Float32Array, p.shape));
+      inAtlas.push(tensor(a.data as Float32Array, a.shape));
+    }
+    this.progress(`refine field ${phis.length}/${this.ys.length}`, 1, 1, `loaded from ${REFINED_CHECKPOINT}`);
+    return { phis, inAtlas };
+  }
+
+  private async saveRefined(key: string): Promise<void> {
+    const tensors = new Map<string, NamedArray>();
+    for (let i = 0; i < this.phis.length; i++) {
+      for (const [name, t] of [[`phi.${i}`, this.phis[i]!], [`in_atlas.${i}`, this.refinedInAtlas![i]!]] as const) {
+        tensors.set(name, { dtype: 'F32', shape: [...t.shape], data: (await t.data()) as Float32Array });
+      }
+    }
+    await this.store.save(REFINED_CHECKPOINT, encodeSafetensors(tensors, { key }));
   }
 
   private restoreSpatial(saved: (Float32Array | Int32Array)[]): void {
