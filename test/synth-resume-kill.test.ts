@@ -2,7 +2,8 @@
 // is killed (SIGKILL, no chance to save anything) at a random step of every stage in turn, rerun
 // after each kill, and its final results.json must equal, byte for byte, that of a run never killed.
 // Small on purpose: the generated 2D phantoms, 12 steps per network (a checkpoint every 3 steps, so
-// most kills resume mid-stage), two segmenters that use every kind of random draw (picks, rand-aug).
+// most kills resume mid-stage), two segmenters that use every kind of random draw (picks, rand-aug),
+// and --refine-steps (its fields saved after the last scan and loaded by every later resume).
 // Single-backend (wasm) on purpose (docs/testing.md): what it tests is that the CLI's checkpoint files
 // survive a SIGKILL and a new process resumes from them, which is host-side file handling. Seven
 // fresh processes on webgpu (Dawn start-up and pipeline compilation on a CPU adapter in each) would
@@ -19,9 +20,9 @@ import { hostRng } from './harness.js';
 const root = resolve(import.meta.dirname, '..');
 const bin = join(root, 'bin', 'blendwarp.js');
 const args = ['synth', 'run', '--data', 'default', '--quick', '--steps', '12', '--synth-count', '2',
-  '--methods', 'affine,sas,sas-aug,ours-indep+rand-aug', '--backend', 'wasm'];
+  '--methods', 'affine,sas,sas-aug,ours-indep+rand-aug', '--refine-steps', '2', '--backend', 'wasm'];
 const stages: [string, number][] = [
-  ['spatial', 12], ['appearance', 12], ['synthesize', 2], ['segment sas-aug', 12],
+  ['spatial', 12], ['refine field 6/6', 2], ['appearance', 12], ['synthesize', 2], ['segment sas-aug', 12],
   ['segment ours-indep+rand-aug', 12], ['evaluate', 10],
 ];
 const dirs: string[] = [];
@@ -66,6 +67,6 @@ it('killed at a random step of every stage and resumed, synth run writes the sam
   }
   const last = await run(killed);
   expect(last.code, last.log).toBe(0);
-  expect(history.filter((h) => h.includes('killed')).length, history.join('\n')).toBeGreaterThanOrEqual(5);
+  expect(history.filter((h) => h.includes('killed')).length, history.join('\n')).toBeGreaterThanOrEqual(6);
   expect(readFileSync(join(killed, 'out', 'results.json'), 'utf8'), history.join('\n')).toBe(readFileSync(join(straight, 'out', 'results.json'), 'utf8'));
 });
