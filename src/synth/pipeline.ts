@@ -18,6 +18,7 @@ import { argmax, sum } from '../ops/reduce.js';
 import type { BlobStore } from '../io/checkpoint-store.js';
 import { decodeSafetensors, encodeSafetensors, type NamedArray } from '../io/safetensors.js';
 import { writeNifti } from '../io/nifti.js';
+import { crc32 } from '../io/png.js';
 import { AppearanceModel, Segmenter, SpatialModel, type AppearanceConfig, type SegmenterConfig, type SpatialConfig } from './models.js';
 import { CancelledError, trainWithCheckpoints, type ProgressFn } from './train.js';
 import { boundaryMask, foldingFraction, jacobianDeterminant, randomSmoothField, type RandAugOptions } from './fields.js';
@@ -183,23 +184,34 @@ export class SynthPipeline {
       // settings), loads them instead of refining again, and recomputes them when anything differs.
       const saved = await Promise.all(this.spatial.params.list().map((t) => t.data()));
       const key = await this.refineKey(saved, refine);
-      const cached = await this.loadRefined(key);
-      this.phis = cached.phis; this.refinedInAtlas = cached.inAtlas;
+      // Host copies of the fields made so far (read back once each), the contents of the saved file.
+      const host = await this.loadRefined(key);
+      this.phis = []; this.refinedInAtlas = [];
+      for (let i = 0; host.has(`phi.${i}`) && host.has(`in_atlas.${i}`); i++) {
+        const p = host.get(`phi.${i}`)!, a = host.get(`in_atlas.${i}`)!;
+        this.phis.push(tensor(p.data, p.shape));
+        this.refinedInAtlas.push(tensor(a.data, a.shape));
+      }
+      const save = () => this.store.save(REFINED_CHECKPOINT, encodeSafetensors(host, { key }));
       let savedCount = this.phis.length;
       let lastSave = Date.now();
       try {
         for (let i = this.phis.length; i < this.ys.length; i++) {
           if (signal?.aborted) {
-            if (this.phis.length > savedCount) await this.saveRefined(key);
+            if (this.phis.length > savedCount) await save();
             throw new CancelledError('spatial');
           }
           const y = this.ys[i]!;
           await this.fineTuneSpatial(y, refine, `refine field ${i + 1}/${this.ys.length}`);
-          this.phis.push(tidy(() => this.spatial!.forwardField(this.x, y)));
-          this.refinedInAtlas.push(tidy(() => warp(y, this.spatial!.inverseField(this.x, y))));
+          const phi = tidy(() => this.spatial!.forwardField(this.x, y));
+          const inAtlas = tidy(() => warp(y, this.spatial!.inverseField(this.x, y)));
+          this.phis.push(phi); this.refinedInAtlas.push(inAtlas);
+          for (const [name, t] of [[`phi.${i}`, phi], [`in_atlas.${i}`, inAtlas]] as const) {
+            host.set(name, { dtype: 'F32', shape: [...t.shape], data: await t.data() });
+          }
           this.restoreSpatial(saved);
           if (i === this.ys.length - 1 || Date.now() - lastSave > 60_000) {
-            await this.saveRefined(key);
+            await save();
             lastSave = Date.now(); savedCount = this.phis.length;
           }
         }
@@ -212,47 +224,28 @@ export class SynthPipeline {
 
   /**
    * What refined fields derive from: the trained spatial weights, the refinement steps, the atlas and
-   * every unlabeled scan (FNV-1a over their float32 bits, and the shapes).
+   * every unlabeled scan (CRC-32 over their float32 bytes, and the shapes).
    */
   private async refineKey(weights: (Float32Array | Int32Array)[], steps: number): Promise<string> {
-    let h = 0x811c9dc5;
-    const mix = (a: Float32Array | Int32Array) => {
-      const u = new Uint32Array(a.buffer, a.byteOffset, a.length);
-      for (let k = 0; k < u.length; k++) h = Math.imul(h ^ u[k]!, 0x01000193) >>> 0;
-    };
-    for (const w of weights) mix(w);
-    mix(await this.x.data());
-    for (const y of this.ys) mix(await y.data());
+    const bytes = (a: Float32Array | Int32Array) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+    let h = 0;
+    for (const a of [...weights, await this.x.data(), ...(await Promise.all(this.ys.map((y) => y.data())))]) h = crc32(bytes(a), h);
     return `${steps}:${this.ys.length}:${this.data.shape.join('x')}:${h.toString(16).padStart(8, '0')}`;
   }
 
-  private async loadRefined(key: string): Promise<{ phis: Tensor[]; inAtlas: Tensor[] }> {
+  /** The saved refined fields (`phi.<i>`, `in_atlas.<i>`) when they were made from `key`, else none. */
+  private async loadRefined(key: string): Promise<Map<string, NamedArray>> {
     const bytes = await this.store.load(REFINED_CHECKPOINT);
-    if (!bytes) return { phis: [], inAtlas: [] };
+    if (!bytes) return new Map();
     const { tensors, metadata } = decodeSafetensors(bytes, REFINED_CHECKPOINT);
     if (metadata.key !== key) {
       this.progress('refine field', 0, this.ys.length, `${REFINED_CHECKPOINT} was made from other weights, scans or steps: refining again`);
-      return { phis: [], inAtlas: [] };
+      return new Map();
     }
-    const phis: Tensor[] = [], inAtlas: Tensor[] = [];
-    for (let i = 0; ; i++) {
-      const p = tensors.get(`phi.${i}`), a = tensors.get(`in_atlas.${i}`);
-      if (!p || !a) break;
-      phis.push(tensor(p.data as Float32Array, p.shape));
-      inAtlas.push(tensor(a.data as Float32Array, a.shape));
-    }
-    this.progress(`refine field ${phis.length}/${this.ys.length}`, 1, 1, `loaded from ${REFINED_CHECKPOINT}`);
-    return { phis, inAtlas };
-  }
-
-  private async saveRefined(key: string): Promise<void> {
-    const tensors = new Map<string, NamedArray>();
-    for (let i = 0; i < this.phis.length; i++) {
-      for (const [name, t] of [[`phi.${i}`, this.phis[i]!], [`in_atlas.${i}`, this.refinedInAtlas![i]!]] as const) {
-        tensors.set(name, { dtype: 'F32', shape: [...t.shape], data: (await t.data()) as Float32Array });
-      }
-    }
-    await this.store.save(REFINED_CHECKPOINT, encodeSafetensors(tensors, { key }));
+    let n = 0;
+    while (tensors.has(`phi.${n}`) && tensors.has(`in_atlas.${n}`)) n++;
+    this.progress(`refine field ${n}/${this.ys.length}`, 1, 1, `loaded from ${REFINED_CHECKPOINT}`);
+    return tensors;
   }
 
   private restoreSpatial(saved: (Float32Array | Int32Array)[]): void {
